@@ -1,0 +1,165 @@
+"""The answering chain (LCEL): retrieve -> numbered passages in the prompt -> LLM -> checks -> Answer.
+
+``chain(backend).invoke`` answers in one go; ``stream`` runs the same steps and yields events as they happen:
+the standalone question, the sources (as soon as retrieval ends), the model's tokens, then the checked answer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from langchain_core.output_parsers import StrOutputParser
+from langchain_core.runnables import Runnable, RunnableLambda, RunnablePassthrough
+
+from ..chunking import TokenCounter
+from ..embedding import Embedder
+from ..lexical import LexicalIndex
+from ..retrieval import Filters, Retrieved, Retriever
+from ..sentences import sentence_spans
+from ..settings import Settings
+from ..text import QUESTION_WORDS, terms
+from .answer import Answer, Passage
+from .backends import Backends
+from .extractive import extractive_draft
+from .grounding import _GENERIC, check_answer
+from .passages import select_passages
+from .prompts import NOT_IN_ARTICLES, Prompts
+from .rewrite import llm_rewrite, needs_context, normalise_history, rule_rewrite
+
+# A question with words no article contains is unanswerable unless some passage sentence is at least this similar.
+UNKNOWN_TERM_RESCUE = 0.55
+DENSE_FLOOR = 0.15  # below this nothing retrieved is about the question
+
+
+@dataclass(frozen=True)
+class Event:
+    """One step of a streamed answer."""
+
+    kind: Literal["rewrite", "sources", "token", "answer"]
+    data: Any
+
+
+class SentinelFilter:
+    """Holds back streamed text while it could still be the start of the NOT_IN_ARTICLES sentinel."""
+
+    def __init__(self) -> None:
+        self.buffer = ""
+        self.released = False
+
+    def feed(self, token: str) -> str:
+        if self.released:
+            return token
+        self.buffer += token
+        if NOT_IN_ARTICLES.startswith(self.buffer.strip()) or self.buffer.strip().startswith(NOT_IN_ARTICLES):
+            return ""
+        self.released = True
+        return self.buffer
+
+
+class Answerer:
+    """Builds and runs the answering chain for any backend; shared by every interface."""
+
+    def __init__(self, settings: Settings, retriever: Retriever, lexical: LexicalIndex, embedder: Embedder,
+                 prompts: Prompts, backends: Backends, count_tokens: TokenCounter) -> None:
+        self.settings = settings
+        self.retriever = retriever
+        self.lexical = lexical
+        self.embedder = embedder
+        self.prompts = prompts
+        self.backends = backends
+        self.count_tokens = count_tokens
+        self._template = prompts.answer_template()
+
+    # -- steps
+    def standalone_question(self, question: str, history: list[dict[str, str]], backend: str) -> str:
+        if not history or not needs_context(question):
+            return question
+        if backend == "extractive":
+            return rule_rewrite(question, history)
+        return llm_rewrite(question, history, self.backends.chat_model(backend), self.prompts.rewrite)
+
+    def unanswerable(self, question: str, retrieved: Retrieved, passages: list[Passage]) -> str | None:
+        """Return why the articles cannot answer ``question`` (checked before any LLM runs), or None."""
+        if not passages:
+            return "no indexed article matches the question"
+        if retrieved.best_dense < DENSE_FLOOR:
+            return "nothing retrieved is about the question"
+        snapshot = self.lexical.snapshot
+        focus = [t for t in dict.fromkeys(terms(question)) if t not in QUESTION_WORDS and t not in _GENERIC]
+        unknown = [t for t in focus if not snapshot.knows(t)]
+        if unknown and self._best_sentence_similarity(question, passages) < UNKNOWN_TERM_RESCUE:
+            return f"no indexed article mentions {', '.join(repr(t) for t in unknown)}"
+        return None
+
+    def _best_sentence_similarity(self, question: str, passages: list[Passage]) -> float:
+        sentences = [p.text[s:e] for p in passages for s, e in sentence_spans(p.text)]
+        if not sentences:
+            return 0.0
+        vectors = self.embedder.encode([question, *sentences])
+        return float((vectors[1:] @ vectors[0]).max())
+
+    def _prepare(self, inputs: dict) -> dict:
+        history = normalise_history(inputs.get("history"))
+        backend = inputs["backend"]
+        standalone = self.standalone_question(inputs["question"], history, backend)
+        filters: Filters = inputs.get("filters") or Filters()
+        retrieved = self.retriever.retrieve(standalone, k=self.settings.retrieval_k, filters=filters)
+        passages = select_passages(standalone, retrieved.chunks, self.settings.answer_passages,
+                                   self.settings.passage_tokens, self.count_tokens, self.lexical.snapshot.idf)
+        return {**inputs, "standalone": standalone, "retrieved": retrieved, "passages": passages,
+                "skip": self.unanswerable(standalone, retrieved, passages)}
+
+    def _prompt_inputs(self, ctx: dict) -> dict:
+        return {"passages": self.prompts.format_passages(ctx["passages"]), "question": ctx["standalone"]}
+
+    def generator(self, backend: str) -> Runnable:
+        """Return the runnable that turns a prepared context into the model's draft text."""
+        if backend == "extractive":
+            write: Runnable = RunnableLambda(
+                lambda ctx: extractive_draft(ctx["standalone"], ctx["passages"], self.embedder, self.lexical.snapshot.idf),
+                name="extract",
+            )
+        else:
+            model = self.backends.chat_model(backend)
+            write = RunnableLambda(self._prompt_inputs, name="prompt_inputs") | self._template | model | StrOutputParser()
+        refuse = RunnableLambda(lambda ctx: NOT_IN_ARTICLES, name="refuse")
+        return RunnableLambda(lambda ctx: refuse if ctx["skip"] else write, name="generate")
+
+    def _check(self, ctx: dict) -> Answer:
+        answer = check_answer(ctx["draft"], ctx["passages"], ctx["standalone"])
+        answer.question = ctx["question"]
+        answer.standalone_question = ctx["standalone"]
+        answer.backend = ctx["backend"]
+        if ctx["skip"]:
+            answer.notes.insert(0, ctx["skip"])
+        return answer
+
+    def chain(self, backend: str) -> Runnable:
+        """Return the whole LCEL chain for ``backend``: input dict -> Answer."""
+        return (
+            RunnableLambda(self._prepare, name="retrieve")
+            | RunnablePassthrough.assign(draft=self.generator(backend))
+            | RunnableLambda(self._check, name="check")
+        )
+
+    # -- entry points
+    def ask(self, question: str, history: Sequence | None, filters: Filters | None, backend: str) -> Answer:
+        return self.chain(backend).invoke(
+            {"question": question, "history": history, "filters": filters, "backend": backend}
+        )
+
+    def stream(self, question: str, history: Sequence | None, filters: Filters | None, backend: str) -> Iterator[Event]:
+        ctx = RunnableLambda(self._prepare, name="retrieve").invoke(
+            {"question": question, "history": history, "filters": filters, "backend": backend}
+        )
+        if ctx["standalone"] != question:
+            yield Event("rewrite", ctx["standalone"])
+        yield Event("sources", ctx["passages"])
+        draft, sentinel = "", SentinelFilter()
+        for token in self.generator(backend).stream(ctx):
+            draft += token
+            if shown := sentinel.feed(token):
+                yield Event("token", shown)
+        yield Event("answer", self._check({**ctx, "draft": draft}))

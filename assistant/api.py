@@ -1,0 +1,188 @@
+"""The Python API: one facade that the CLI, the HTTP API and the web UI all call.
+
+    from assistant import Assistant, Settings
+    assistant = Assistant(Settings())
+    assistant.index([Path("articles/")])
+    answer = assistant.ask("What did the executive order tell Chicago police to wear?")
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterator, Sequence
+from datetime import datetime
+from functools import cached_property
+from pathlib import Path
+
+from .answering.answer import Answer
+from .answering.backends import Backends
+from .answering.chain import Answerer, Event
+from .answering.prompts import Prompts, prompts_dir
+from .chunking import Chunker, ChunkingConfig, make_token_counter
+from .embedding import Embedder, resolve_model
+from .indexer import Indexer, IndexReport, Progress
+from .indexlock import IndexLock
+from .lexical import LexicalIndex
+from .loading import Article, LoadError, load_text
+from .loading.normalise import normalise_text, parse_date
+from .manifest import ArticleRow, Manifest
+from .retrieval import Filters, Retriever
+from .settings import BACKENDS, Settings
+from .store import ChunkStore, make_client
+
+log = logging.getLogger(__name__)
+
+MAX_QUESTION_CHARS = 4000
+SAMPLE = Path(__file__).parent / "samples" / "reuters-chicago-police-executive-order.txt"
+
+
+class InvalidRequest(ValueError):
+    """Something the caller sent is wrong; the message names the field and says what is wrong."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message
+
+
+def validate_question(question: object) -> str:
+    """Return the question cleaned (NFC, control characters removed). Raises InvalidRequest when unusable."""
+    if not isinstance(question, str):
+        raise InvalidRequest("question", "must be text")
+    cleaned = normalise_text(question).replace("\n", " ")
+    if not cleaned:
+        raise InvalidRequest("question", "is empty")
+    if len(cleaned) > MAX_QUESTION_CHARS:
+        raise InvalidRequest("question", f"is {len(cleaned):,} characters long; the limit is {MAX_QUESTION_CHARS:,}")
+    return cleaned
+
+
+def make_filters(sources: Sequence[str] | None = None, published_after: str | datetime | None = None,
+                 published_before: str | datetime | None = None) -> Filters:
+    """Return Filters from loose values (ISO dates as text). Raises InvalidRequest naming a bad field."""
+    def date(field: str, value: str | datetime | None) -> datetime | None:
+        if value in (None, ""):
+            return None
+        parsed = parse_date(value)
+        if parsed is None:
+            raise InvalidRequest(field, f"{value!r} is not a date (use YYYY-MM-DD)")
+        return parsed
+
+    if isinstance(sources, str):
+        sources = [sources]
+    if sources is not None and not all(isinstance(s, str) for s in sources):
+        raise InvalidRequest("filters.sources", "must be a list of outlet names")
+    after, before = date("filters.published_after", published_after), date("filters.published_before", published_before)
+    if after and before and after >= before:
+        raise InvalidRequest("filters", "published_after must be earlier than published_before")
+    return Filters(tuple(s for s in (sources or []) if s.strip()), after, before)
+
+
+class Assistant:
+    """Indexing and grounded question answering over news articles. Thread-safe; build one per process.
+
+    Nothing heavy happens here: the embedding model loads on first embed, the LLM on first generation.
+    """
+
+    def __init__(self, settings: Settings, lock_holder: str = "assistant", server_url: str | None = None) -> None:
+        self.settings = settings
+        self.model_name, self.model_dir = resolve_model(settings.embedding_model)
+        self.embedder = Embedder(self.model_name, self.model_dir, settings.embedding_batch_size, settings.threads)
+        self.count_tokens = make_token_counter(self.model_dir)
+        self.chunker = Chunker(ChunkingConfig(), self.count_tokens)
+        self.store = ChunkStore(make_client(settings.chroma_dir, settings.chroma_url), settings.collection,
+                                self.model_name)
+        self.manifest = Manifest(settings.manifest_path)
+        self.lock = IndexLock(settings.index_dir, holder=lock_holder, url=server_url)
+        self.indexer = Indexer(self.store, self.manifest, self.embedder, self.chunker, self.lock, max_chars=2_000_000)
+        self.lexical = LexicalIndex(self.store)
+        self.indexer.listeners.append(self.lexical.mark_stale)
+        self.retriever = Retriever(self.store, self.embedder, self.lexical)
+        self.backends = Backends(settings)
+        self._seed_lock = threading.Lock()
+
+    @cached_property
+    def answerer(self) -> Answerer:
+        prompts = Prompts.load(prompts_dir(self.settings.prompts_dir))
+        return Answerer(self.settings, self.retriever, self.lexical, self.embedder, prompts, self.backends,
+                        self.count_tokens)
+
+    # -- indexing
+    def index(self, paths: Sequence[Path] | None = None, progress: Progress | None = None) -> IndexReport:
+        """Index files, folders or feeds; None re-indexes every source indexed before. Raises IndexBusyError."""
+        return self.indexer.index_paths(list(paths) if paths else None, progress)
+
+    def index_text(self, text: str, name: str, source: str = "upload", progress: Progress | None = None) -> IndexReport:
+        """Index an uploaded document (format from ``name``'s suffix); it is kept until deleted."""
+        loaded = load_text(text, name)
+        return self.indexer.index_articles(loaded.articles, source, progress, loaded.errors)
+
+    def index_articles(self, articles: Sequence[Article], source: str = "api",
+                       errors: Sequence[LoadError] = ()) -> IndexReport:
+        return self.indexer.index_articles(articles, source, None, errors)
+
+    def delete_article(self, article_id: str) -> bool:
+        """Remove an article. Returns False when no article has that id."""
+        return self.indexer.delete_article(article_id)
+
+    def seed_if_empty(self) -> bool:
+        """Index the bundled sample article when the index holds nothing. Returns True when it did."""
+        if not self.settings.seed_sample:
+            return False
+        with self._seed_lock:
+            if self.manifest.counts()[0] > 0:
+                return False
+            self.index([SAMPLE])
+            return True
+
+    # -- answering
+    def _backend(self, backend: str | None) -> str:
+        name = backend or self.settings.backend
+        if name not in BACKENDS:
+            raise InvalidRequest("backend", f"unknown backend {name!r}; choose one of {', '.join(BACKENDS)}")
+        return name
+
+    def ask(self, question: str, history: Sequence | None = None, filters: Filters | None = None,
+            backend: str | None = None) -> Answer:
+        """Return the checked, cited answer. Raises InvalidRequest for an unusable question or backend,
+        BackendError when the LLM cannot be reached."""
+        return self.answerer.ask(validate_question(question), history, filters, self._backend(backend))
+
+    def stream(self, question: str, history: Sequence | None = None, filters: Filters | None = None,
+               backend: str | None = None) -> Iterator[Event]:
+        """Yield Events: ``rewrite`` (when a follow-up was made standalone), ``sources``, ``token``s, ``answer``."""
+        return self.answerer.stream(validate_question(question), history, filters, self._backend(backend))
+
+    # -- inspection
+    def stats(self) -> dict:
+        articles, chunks = self.manifest.counts()
+        info = self.manifest.info()
+        return {
+            "articles": articles,
+            "chunks": chunks,
+            "stored_chunks": self.store.count(),
+            "sources": len(self.manifest.sources()),
+            "outlets": len(self.manifest.outlets()),
+            "index_dir": str(self.settings.index_dir.resolve()),
+            "chroma": self.settings.chroma_url or str(self.settings.chroma_dir.resolve()),
+            "collection": self.settings.collection,
+            "embedding_model": self.model_name,
+            "embedding_dimension": int(info["dimension"]) if "dimension" in info else None,
+            "pipeline_version": self.chunker.config.pipeline_version,
+            "backend": self.settings.backend,
+            "backend_description": self.backends.describe(self.settings.backend),
+        }
+
+    def outlets(self) -> list[tuple[str, int]]:
+        return self.manifest.outlets()
+
+    def articles(self, text: str = "", sources: Sequence[str] = (), after: str | None = None,
+                 before: str | None = None, limit: int = 50, offset: int = 0) -> tuple[int, list[ArticleRow]]:
+        return self.manifest.search_articles(text, sources, after, before, limit, offset)
+
+    def article(self, article_id: str) -> ArticleRow | None:
+        return self.manifest.article(article_id)
+
+    def close(self) -> None:
+        self.manifest.close()
