@@ -5,6 +5,7 @@ The store stays the one source of truth; this is a derived view, so it can never
 
 from __future__ import annotations
 
+import logging
 import math
 import threading
 from collections import Counter
@@ -31,6 +32,7 @@ class LexicalSnapshot:
     def build(cls, chunks: list[StoredChunk]) -> LexicalSnapshot:
         import bm25s
 
+        logging.getLogger("bm25s").setLevel(logging.WARNING)  # it sets DEBUG on import
         bm25 = None
         tokenised = [terms(f"{c.metadata.get('title', '')}\n{c.text}") or ["\u2205"] for c in chunks]
         df: Counter = Counter()

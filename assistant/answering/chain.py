@@ -84,10 +84,13 @@ class Answerer:
         """Return why the articles cannot answer ``question`` (checked before any LLM runs), or None."""
         if not passages:
             return "no indexed article matches the question"
-        if retrieved.best_dense < DENSE_FLOOR:
-            return "nothing retrieved is about the question"
         snapshot = self.lexical.snapshot
         focus = [t for t in dict.fromkeys(terms(question)) if t not in QUESTION_WORDS and t not in _GENERIC]
+        passage_terms = {t for p in passages for t in terms(p.text)}
+        weight = sum(snapshot.idf(t) for t in focus) or 1.0
+        lexical_coverage = sum(snapshot.idf(t) for t in focus if t in passage_terms) / weight
+        if retrieved.best_dense < DENSE_FLOOR and lexical_coverage < 0.5:
+            return "nothing retrieved is about the question"
         unknown = [t for t in focus if not snapshot.knows(t)]
         if unknown and self._best_sentence_similarity(question, passages) < UNKNOWN_TERM_RESCUE:
             return f"no indexed article mentions {', '.join(repr(t) for t in unknown)}"

@@ -1,0 +1,256 @@
+"""The ``assistant`` command: a thin layer over the Python API (assistant.api.Assistant)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from .settings import BACKENDS, Settings
+
+app = typer.Typer(
+    add_completion=False, no_args_is_help=True, rich_markup_mode=None,
+    help="Grounded, cited answers from news articles, offline. Settings come from ASSISTANT_* variables or .env.",
+)
+out = Console(soft_wrap=True, highlight=False)
+err = Console(stderr=True, highlight=False)
+
+IndexDir = Annotated[Optional[Path], typer.Option("--index-dir", help="Index folder (default: ASSISTANT_INDEX_DIR or ./index).")]
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout.")]
+BackendOpt = Annotated[Optional[str], typer.Option("--backend", help=f"One of: {', '.join(BACKENDS)}.")]
+
+
+class UserError(Exception):
+    """An error caused by input or configuration: printed as one line, no traceback."""
+
+
+def _expected_errors() -> tuple[type[BaseException], ...]:
+    from pydantic import ValidationError
+
+    from .answering.backends import BackendError
+    from .answering.local_model import LocalModelError
+    from .answering.prompts import PromptError
+    from .api import InvalidRequest
+    from .embedding import EmbeddingModelError
+    from .indexlock import IndexBusyError
+    from .store import StoreError
+
+    return (UserError, InvalidRequest, StoreError, IndexBusyError, BackendError, EmbeddingModelError, PromptError,
+            LocalModelError, ValidationError, OSError)
+
+
+def _settings(index_dir: Path | None, **overrides: Any) -> Settings:
+    values = {k: v for k, v in overrides.items() if v is not None}
+    if index_dir is not None:
+        values["index_dir"] = index_dir
+    return Settings(**values)
+
+
+@contextmanager
+def _assistant(settings: Settings, seed: bool = True) -> Iterator[Any]:
+    from .api import Assistant
+
+    assistant = Assistant(settings, lock_holder="assistant CLI")
+    try:
+        if seed and assistant.seed_if_empty():
+            err.print("[yellow]The index was empty: it now holds the bundled sample article (Reuters, Chicago police "
+                      "executive order), so you can ask questions at once. Add yours with `assistant index PATH`.[/]")
+        yield assistant
+    finally:
+        assistant.close()
+
+
+def _run(fn: Callable[[], int | None]) -> None:
+    """Run a command body; expected errors become one clear line on stderr and exit status 2."""
+    try:
+        code = fn()
+    except KeyboardInterrupt:
+        err.print("interrupted")
+        raise typer.Exit(130) from None
+    except _expected_errors() as exc:
+        err.print(f"[red]error:[/] {escape(str(exc))}")
+        raise typer.Exit(2) from None
+    raise typer.Exit(code or 0)
+
+
+@contextmanager
+def _progress(enabled: bool) -> Iterator[Callable[[str, int, int], None] | None]:
+    if not enabled:
+        yield None
+        return
+    with Progress(TextColumn("{task.description:<10}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=err, transient=True) as bar:
+        tasks: dict[str, Any] = {}
+
+        def update(phase: str, done: int, total: int) -> None:
+            if phase not in tasks:
+                tasks[phase] = bar.add_task(phase, total=max(total, 1))
+            bar.update(tasks[phase], completed=done, total=max(total, 1))
+
+        yield update
+
+
+@app.command()
+def index(
+    paths: Annotated[Optional[list[Path]], typer.Argument(help="Files, folders or feeds. None: re-index the sources indexed before.")] = None,
+    as_json: JsonFlag = False,
+    index_dir: IndexDir = None,
+) -> None:
+    """Index articles (.txt .md .html .json .jsonl, or folders of them), incrementally."""
+
+    def body() -> int:
+        settings = _settings(index_dir)
+        with _assistant(settings, seed=False) as assistant, _progress(err.is_terminal or not as_json) as progress:
+            report = assistant.index(paths or None, progress)
+        data = report.as_dict()
+        if as_json:
+            out.print_json(json.dumps(data))
+        else:
+            out.print(
+                f"added {report.added}, updated {report.updated}, unchanged {report.unchanged}, removed "
+                f"{report.removed}, duplicates {report.duplicates}; embedded {report.chunks_embedded} chunks, deleted "
+                f"{report.chunks_deleted}; {report.seconds:.1f} s"
+            )
+            for failure in report.failed:
+                err.print(f"[red]failed:[/] {escape(failure.path)}: {escape(failure.error)}")
+        return 1 if report.failed else 0
+
+    _run(body)
+
+
+def _filters(sources: list[str] | None, after: str | None, before: str | None) -> Any:
+    from .api import make_filters
+
+    return make_filters(sources, after, before)
+
+
+@app.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="The question.")],
+    as_json: JsonFlag = False,
+    backend: BackendOpt = None,
+    source: Annotated[Optional[list[str]], typer.Option("--source", help="Only this outlet (repeatable).")] = None,
+    after: Annotated[Optional[str], typer.Option(help="Only articles published on or after this date.")] = None,
+    before: Annotated[Optional[str], typer.Option(help="Only articles published before this date.")] = None,
+    index_dir: IndexDir = None,
+) -> None:
+    """Answer one question from the indexed articles, with citations."""
+
+    def body() -> int:
+        settings = _settings(index_dir)
+        filters = _filters(source, after, before)
+        with _assistant(settings) as assistant:
+            answer = assistant.ask(question, filters=filters, backend=backend)
+        if as_json:
+            out.print_json(json.dumps(answer.as_dict()))
+        else:
+            _print_answer(answer)
+        return 0
+
+    _run(body)
+
+
+def _print_answer(answer: Any) -> None:
+    out.print(escape(answer.text))
+    if answer.trimmed and not answer.refused:
+        err.print("[dim](some sentences of the model's draft were removed: the articles did not support them)[/]")
+    for c in answer.citations:
+        meta = ", ".join(x for x in (c.source, c.author, (c.published_at or "")[:10]) if x)
+        out.print(f"[bold][{c.n}][/] {escape(c.title)} ({escape(meta)}){' ' + escape(c.url) if c.url else ''}")
+        out.print(f"    [dim]{escape(c.text)}[/]")
+
+
+@app.command()
+def stats(as_json: JsonFlag = False, index_dir: IndexDir = None) -> None:
+    """Show what the index holds and the models in use."""
+
+    def body() -> int:
+        with _assistant(_settings(index_dir)) as assistant:
+            data = assistant.stats()
+        if as_json:
+            out.print_json(json.dumps(data))
+        else:
+            for key, value in data.items():
+                out.print(f"{key:>20}: {value}")
+        return 0
+
+    _run(body)
+
+
+@app.command()
+def chat(backend: BackendOpt = None, index_dir: IndexDir = None) -> None:
+    """Chat in the terminal; follow-up questions use the conversation. Type /quit to leave."""
+
+    def body() -> int:
+        settings = _settings(index_dir)
+        with _assistant(settings) as assistant:
+            stats = assistant.stats()
+            err.print(f"{stats['articles']} articles indexed; answering with {assistant.backends.describe(backend or settings.backend)}.")
+            err.print("Ask a question (/quit to leave, /new for a new conversation).")
+            history: list[dict[str, str]] = []
+            while True:
+                try:
+                    question = out.input("[bold green]you>[/] ").strip()
+                except EOFError:
+                    return 0
+                if question in ("/quit", "/exit", "quit", "exit"):
+                    return 0
+                if question == "/new":
+                    history.clear()
+                    continue
+                if not question:
+                    continue
+                try:
+                    answer = _stream_answer(assistant, question, history, backend)
+                except _expected_errors() as exc:
+                    err.print(f"[red]error:[/] {escape(str(exc))}")
+                    continue
+                history += [{"role": "user", "content": question}, {"role": "assistant", "content": answer.text}]
+
+    _run(body)
+
+
+def _stream_answer(assistant: Any, question: str, history: list[dict[str, str]], backend: str | None) -> Any:
+    answer, streamed = None, ""
+    for event in assistant.stream(question, history=history, backend=backend):
+        if event.kind == "rewrite":
+            err.print(f"[dim](searching for: {escape(event.data)})[/]")
+        elif event.kind == "token":
+            streamed += event.data
+            out.print(escape(event.data), end="")
+        elif event.kind == "answer":
+            answer = event.data
+    if streamed:
+        out.print()
+    if answer.text.strip() != streamed.strip():
+        if streamed:
+            err.print("[yellow]checked answer:[/]")
+        out.print(escape(answer.text))
+    for c in answer.citations:
+        meta = ", ".join(x for x in (c.source, (c.published_at or "")[:10]) if x)
+        out.print(f"  [bold][{c.n}][/] {escape(c.title)} ({escape(meta)})")
+    return answer
+
+
+def main() -> None:
+    """Entry point of the ``assistant`` command."""
+    os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
+    for noisy in ("bm25s", "chromadb", "httpx", "urllib3"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    app()
+
+
+if __name__ == "__main__":
+    main()
