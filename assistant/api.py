@@ -85,10 +85,14 @@ class Assistant:
     Nothing heavy happens here: the embedding model loads on first embed, the LLM on first generation.
     """
 
-    def __init__(self, settings: Settings, lock_holder: str = "assistant", server_url: str | None = None) -> None:
+    def __init__(self, settings: Settings, lock_holder: str = "assistant", server_url: str | None = None,
+                 embedder: Embedder | None = None, backends: Backends | None = None) -> None:
+        """Open the index named by ``settings``. ``embedder`` and ``backends`` may be shared between instances
+        (they hold the loaded models). Raises StoreError/IndexMismatchError when the store cannot be used."""
         self.settings = settings
         self.model_name, self.model_dir = resolve_model(settings.embedding_model)
-        self.embedder = Embedder(self.model_name, self.model_dir, settings.embedding_batch_size, settings.threads)
+        self.embedder = embedder or Embedder(self.model_name, self.model_dir, settings.embedding_batch_size,
+                                             settings.threads)
         self.count_tokens = make_token_counter(self.model_dir)
         self.chunker = Chunker(ChunkingConfig(), self.count_tokens)
         self.store = ChunkStore(make_client(settings.chroma_dir, settings.chroma_url), settings.collection,
@@ -99,7 +103,7 @@ class Assistant:
         self.lexical = LexicalIndex(self.store)
         self.indexer.listeners.append(self.lexical.mark_stale)
         self.retriever = Retriever(self.store, self.embedder, self.lexical)
-        self.backends = Backends(settings)
+        self.backends = backends or Backends(settings)
         self._seed_lock = threading.Lock()
 
     @cached_property

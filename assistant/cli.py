@@ -242,6 +242,24 @@ def _stream_answer(assistant: Any, question: str, history: list[dict[str, str]],
     return answer
 
 
+@app.command()
+def prepare() -> None:
+    """Join and verify the local LLM's weights (done once; `make` runs it) and check the embedding model is there."""
+
+    def body() -> int:
+        from .answering.local_model import ensure_local_gguf
+        from .embedding import resolve_model
+
+        settings = Settings()
+        name, folder = resolve_model(settings.embedding_model)
+        err.print(f"embedding model: {name} ({folder})")
+        if settings.llm_model_path is None:
+            err.print(f"local LLM: {ensure_local_gguf(settings.cache_dir)}")
+        return 0
+
+    _run(body)
+
+
 def main() -> None:
     """Entry point of the ``assistant`` command."""
     os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")

@@ -68,13 +68,16 @@ def _numbers(text: str) -> set[str]:
     return {normalise_number(m.group()) for m in _NUMBER.finditer(text)}
 
 
-def _names(sentence: str) -> set[str]:
-    """Return folded capitalised words of a sentence that are names, not sentence starters or stopwords."""
+def _names(sentence: str, common: set[str]) -> set[str]:
+    """Return folded capitalised words of a sentence that are names: not stopwords, and not a first word that is
+    capitalised only because it starts the sentence (``common`` holds words seen in lower case)."""
     found = set()
     for i, match in enumerate(_NAME.finditer(sentence)):
         word = fold(match.group()).strip(".'’-")
         word = word[:-2] if word.endswith("'s") else word
-        if not word or word in STOPWORDS or (match.start() == 0 and word in _SENTENCE_STARTERS):
+        if not word or word in STOPWORDS:
+            continue
+        if match.start() == 0 and (word in _SENTENCE_STARTERS or word in common):
             continue
         if re.fullmatch(r"[ivxlc]+", word) and i == 0:
             continue
@@ -88,14 +91,18 @@ class Support:
     reason: str = ""
 
 
-def claim_support(claim: str, passages: list[Passage], question: str) -> Support:
-    """Return whether ``passages`` support ``claim``: its numbers and names occur there, and most of its words."""
+def claim_support(claim: str, passages: list[Passage], question: str, common: set[str] = frozenset()) -> Support:
+    """Return whether ``passages`` support ``claim``: its numbers and names occur there, and most of its words.
+
+    ``common`` holds words seen in lower case in the context (so a sentence's first word is not taken for a name).
+    """
+    claim = _URL.sub("", _LINK.sub(r"\1", _IMAGE.sub("", _TAG.sub("", claim))))
     text = " ".join(f"{p.title} {p.source} {p.text}" for p in passages)
     folded_words = set(words(text)) | set(words(question))
     missing_numbers = _numbers(claim) - _numbers(text) - _numbers(question)
     if missing_numbers:
         return Support(False, f"the number {sorted(missing_numbers)[0]} is not in the cited passage")
-    missing_names = {n for n in _names(claim) if not set(words(n)) <= folded_words}
+    missing_names = {n for n in _names(claim, common) if not set(words(n)) <= folded_words}
     if missing_names:
         return Support(False, f"the name {sorted(missing_names)[0]!r} is not in the cited passage")
     claim_terms = {t for t in terms(claim) if t not in _GENERIC}
@@ -110,6 +117,7 @@ def claim_support(claim: str, passages: list[Passage], question: str) -> Support
 
 def answer_type_missing(question: str, answer_text: str) -> str | None:
     """Return what the question asks for that the answer lacks ("a number", "a date or time"), or None."""
+    answer_text = _MARKER.sub("", answer_text)
     if _QUANTITY_QUESTION.search(question):
         if not re.search(r"\d", answer_text) and not _NUMBER_WORDS.search(answer_text):
             return "a number"
@@ -169,6 +177,7 @@ def check_answer(draft: str, passages: list[Passage], question: str) -> Answer:
     if not sentences or _REFUSAL.search(sentences[0][0]) or draft.strip().startswith(NOT_IN_ARTICLES[:7]):
         return Answer(REFUSAL, [], True, question=question, draft=draft, notes=["the model found no answer"])
 
+    common = set(re.findall(r"\b[a-z][a-z'’\-]*", " ".join(p.text for p in passages) + " " + question))
     kept: list[tuple[str, list[int]]] = []
     for sentence, cites in sentences:
         claim = _MARKER.sub("", sentence).strip()
@@ -181,11 +190,11 @@ def check_answer(draft: str, passages: list[Passage], question: str) -> Answer:
         if len(valid) < len(set(cites)):
             notes.append("removed a citation to a passage that does not exist")
         cited = [passages[n - 1] for n in valid]
-        verdict = claim_support(claim, cited, question) if cited else Support(False, "it cites no passage")
+        verdict = claim_support(claim, cited, question, common) if cited else Support(False, "it cites no passage")
         if not verdict.ok:
             # Small models often cite the wrong number: re-point to a passage that does support the sentence.
             for p in passages:
-                if p.n not in valid and claim_support(claim, [p], question).ok:
+                if p.n not in valid and claim_support(claim, [p], question, common).ok:
                     notes.append(f"corrected a citation: passage [{p.n}] supports the sentence, not the one cited")
                     valid, verdict = [p.n], Support(True)
                     break
@@ -219,7 +228,7 @@ def check_answer(draft: str, passages: list[Passage], question: str) -> Answer:
         parts.append(f"{_sanitise(body, allowed_urls)} {''.join(f'[{order[n]}]' for n in valid)}{punct}")
     answer_text = " ".join(parts)
 
-    lacking = answer_type_missing(question, _MARKER.sub("", answer_text))
+    lacking = answer_type_missing(question, answer_text)
     if lacking:
         notes.append(f"the question asks for {lacking} and the supported answer has none")
         return Answer(REFUSAL, [], True, question=question, trimmed=True, notes=notes, draft=draft)
