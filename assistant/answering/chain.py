@@ -110,7 +110,8 @@ class Answerer:
         filters: Filters = inputs.get("filters") or Filters()
         retrieved = self.retriever.retrieve(standalone, k=self.settings.retrieval_k, filters=filters)
         passages = select_passages(standalone, retrieved.chunks, self.settings.answer_passages,
-                                   self.settings.passage_tokens, self.count_tokens, self.lexical.snapshot.idf)
+                                   self.settings.passage_tokens, self.count_tokens, self.lexical.snapshot.idf,
+                                   self.embedder.encode)
         return {**inputs, "standalone": standalone, "retrieved": retrieved, "passages": passages,
                 "skip": self.unanswerable(standalone, retrieved, passages)}
 

@@ -34,7 +34,8 @@ _REFUSAL = re.compile(
 # Words that state nothing about the world: style of the answer, not claims.
 _GENERIC = frozenset(terms(
     "according article articles passage passages report reported reports told stated states mention mentioned "
-    "noted note also must would could might may one two however additionally answer question it its"
+    "noted note also must would could might may one two however additionally answer question it its quote quoted "
+    "quotes story stories piece write wrote written describe described cite cited news text"
 )) | {"must", "also"}
 _SENTENCE_STARTERS = frozenset(words("The A An This That These Those It Its They He She According In On At As By For "
                                      "However Additionally Also Yes No"))
