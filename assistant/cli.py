@@ -23,7 +23,7 @@ app = typer.Typer(
     help="Grounded, cited answers from news articles, offline. Settings come from ASSISTANT_* variables or .env.",
 )
 out = Console(soft_wrap=True, highlight=False)
-err = Console(stderr=True, highlight=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 IndexDir = Annotated[Optional[Path], typer.Option("--index-dir", help="Index folder (default: ASSISTANT_INDEX_DIR or ./index).")]
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout.")]
