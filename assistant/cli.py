@@ -43,9 +43,10 @@ def _expected_errors() -> tuple[type[BaseException], ...]:
     from .api import InvalidRequest
     from .embedding import EmbeddingModelError
     from .indexlock import IndexBusyError
+    from .server.app import ServeError
     from .store import StoreError
 
-    return (UserError, InvalidRequest, StoreError, IndexBusyError, BackendError, EmbeddingModelError, PromptError,
+    return (UserError, ServeError, InvalidRequest, StoreError, IndexBusyError, BackendError, EmbeddingModelError, PromptError,
             LocalModelError, ValidationError, OSError)
 
 
@@ -240,6 +241,25 @@ def _stream_answer(assistant: Any, question: str, history: list[dict[str, str]],
         meta = ", ".join(x for x in (c.source, (c.published_at or "")[:10]) if x)
         out.print(f"  [bold][{c.n}][/] {escape(c.title)} ({escape(meta)})")
     return answer
+
+
+@app.command()
+def serve(
+    host: Annotated[Optional[str], typer.Option(help="Address to listen on (default 127.0.0.1: this machine only).")] = None,
+    port: Annotated[Optional[int], typer.Option(help="Port (default 7860).")] = None,
+    backend: BackendOpt = None,
+    index_dir: IndexDir = None,
+) -> None:
+    """Start the web chat and the HTTP API (one server, http://127.0.0.1:7860 by default)."""
+
+    def body() -> int:
+        from .server.app import serve as run_server
+
+        settings = _settings(index_dir, backend=backend, host=host, port=port)
+        run_server(settings, settings.host, settings.port)
+        return 0
+
+    _run(body)
 
 
 @app.command()

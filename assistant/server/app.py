@@ -1,0 +1,99 @@
+"""Builds the one FastAPI app (HTTP API + OpenAI-compatible API + Gradio UI) and runs it with uvicorn.
+
+The server owns the index: it holds the write lock for its whole life, so a CLI `assistant index` on the same index
+is refused at once (or sends its work here with --server).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import os
+import socket
+
+from fastapi import FastAPI
+
+from .. import __version__
+from ..api import Assistant
+from ..settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+class ServeError(RuntimeError):
+    """The server cannot start as configured (e.g. a public address without authentication)."""
+
+
+def is_loopback(host: str) -> bool:
+    """Return True when ``host`` only accepts connections from this machine."""
+    if host in ("localhost", ""):
+        return host == "localhost"
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        try:
+            return all(ipaddress.ip_address(info[4][0]).is_loopback for info in socket.getaddrinfo(host, None))
+        except OSError:
+            return False
+
+
+def check_bind(settings: Settings, host: str) -> None:
+    """Refuse a non-loopback address unless both the UI and the API require authentication."""
+    if is_loopback(host):
+        return
+    missing = []
+    if not settings.api_key:
+        missing.append("ASSISTANT_API_KEY (a bearer token for the HTTP API)")
+    if not settings.ui_auth:
+        missing.append("ASSISTANT_UI_AUTH (user:password for the web UI)")
+    if missing:
+        raise ServeError(
+            f"refusing to listen on {host}: it is reachable from other machines and no authentication is set. "
+            f"Set {' and '.join(missing)}, or keep the default --host 127.0.0.1."
+        )
+
+
+def ui_auth(settings: Settings) -> tuple[str, str] | None:
+    """Return the (user, password) pair for the web UI, or None. Raises ServeError when malformed."""
+    if not settings.ui_auth:
+        return None
+    user, sep, password = settings.ui_auth.partition(":")
+    if not sep or not user or not password:
+        raise ServeError("ASSISTANT_UI_AUTH must look like user:password")
+    return user, password
+
+
+def create_app(assistant: Assistant, settings: Settings) -> FastAPI:
+    """Return the app: API routes first, then the Gradio UI mounted at ``/``."""
+    import gradio as gr
+
+    from .http_api import api_router
+    from .ui import build_ui
+
+    app = FastAPI(title="News assistant", version=__version__, docs_url="/docs", openapi_url="/openapi.json",
+                  description="Grounded, cited answers from news articles.")
+    app.state.assistant = assistant
+    app.include_router(api_router(assistant, settings))
+    blocks = build_ui(assistant, settings)
+    return gr.mount_gradio_app(app, blocks, path="/", auth=ui_auth(settings), show_error=False)
+
+
+def serve(settings: Settings, host: str, port: int) -> None:
+    """Run the server until interrupted. Raises ServeError / IndexBusyError before listening when it cannot run."""
+    import uvicorn
+
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    check_bind(settings, host)
+    ui_auth(settings)
+    url = f"http://{host}:{port}"
+    assistant = Assistant(settings, lock_holder="assistant serve", server_url=url)
+    assistant.lock.acquire()  # the server is the one writer for its whole life
+    try:
+        if assistant.seed_if_empty():
+            log.warning("the index was empty: it now holds the bundled sample article")
+        app = create_app(assistant, settings)
+        print(f"News assistant at {url} (API docs at {url}/docs)", flush=True)
+        uvicorn.run(app, host=host, port=port, log_level="warning", timeout_graceful_shutdown=5)
+    finally:
+        assistant.lock.release()
+        assistant.close()
