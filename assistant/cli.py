@@ -79,9 +79,22 @@ def _run(fn: Callable[[], int | None]) -> None:
         err.print("interrupted")
         raise typer.Exit(130) from None
     except _expected_errors() as exc:
-        err.print(f"[red]error:[/] {escape(str(exc))}")
+        err.print(f"[red]error:[/] {escape(_describe(exc))}")
         raise typer.Exit(2) from None
     raise typer.Exit(code or 0)
+
+
+def _describe(exc: BaseException) -> str:
+    """One readable line per problem; settings errors name the ASSISTANT_* variable."""
+    from pydantic import ValidationError
+
+    if isinstance(exc, ValidationError):
+        return "; ".join(
+            f"setting {'.'.join(map(str, e['loc'])) or '?'} (ASSISTANT_{str(e['loc'][0]).upper() if e['loc'] else ''})"
+            f" = {e.get('input')!r}: {e['msg']}"
+            for e in exc.errors()
+        )
+    return str(exc)
 
 
 @contextmanager
