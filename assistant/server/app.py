@@ -6,10 +6,13 @@ is refused at once (or sends its work here with --server).
 
 from __future__ import annotations
 
+import hmac
 import ipaddress
 import logging
 import os
 import socket
+
+from collections.abc import Callable
 
 from fastapi import FastAPI
 
@@ -38,29 +41,31 @@ def is_loopback(host: str) -> bool:
 
 
 def check_bind(settings: Settings, host: str) -> None:
-    """Refuse a non-loopback address unless both the UI and the API require authentication."""
-    if is_loopback(host):
+    """Refuse a non-loopback address unless authentication is configured (UI password or API token)."""
+    if is_loopback(host) or settings.api_key or settings.ui_auth:
         return
-    missing = []
-    if not settings.api_key:
-        missing.append("ASSISTANT_API_KEY (a bearer token for the HTTP API)")
-    if not settings.ui_auth:
-        missing.append("ASSISTANT_UI_AUTH (user:password for the web UI)")
-    if missing:
-        raise ServeError(
-            f"refusing to listen on {host}: it is reachable from other machines and no authentication is set. "
-            f"Set {' and '.join(missing)}, or keep the default --host 127.0.0.1."
-        )
+    raise ServeError(
+        f"refusing to listen on {host}: it is reachable from other machines and no authentication is set. Set "
+        "ASSISTANT_API_KEY (a bearer token for the API; also the web UI's password) or ASSISTANT_UI_AUTH "
+        "(user:password for the web UI), or keep the default --host 127.0.0.1."
+    )
 
 
-def ui_auth(settings: Settings) -> tuple[str, str] | None:
-    """Return the (user, password) pair for the web UI, or None. Raises ServeError when malformed."""
-    if not settings.ui_auth:
-        return None
-    user, sep, password = settings.ui_auth.partition(":")
-    if not sep or not user or not password:
-        raise ServeError("ASSISTANT_UI_AUTH must look like user:password")
-    return user, password
+def ui_auth(settings: Settings) -> Callable[[str, str], bool] | None:
+    """Return the web UI's login check, or None when the UI is open (loopback, nothing configured).
+
+    ASSISTANT_UI_AUTH=user:password sets the login; otherwise, with ASSISTANT_API_KEY set, any user name with the
+    API key as password logs in. Raises ServeError when ASSISTANT_UI_AUTH is malformed.
+    """
+    if settings.ui_auth:
+        user, sep, password = settings.ui_auth.partition(":")
+        if not sep or not user or not password:
+            raise ServeError("ASSISTANT_UI_AUTH must look like user:password")
+        return lambda u, p: hmac.compare_digest(u, user) and hmac.compare_digest(p, password)
+    if settings.api_key:
+        key = settings.api_key.get_secret_value()
+        return lambda u, p: hmac.compare_digest(p, key)
+    return None
 
 
 def create_app(assistant: Assistant, settings: Settings) -> FastAPI:

@@ -19,5 +19,5 @@ def test_public_address_without_auth_is_refused(tmp_path: Path) -> None:
     result = subprocess.run([EXE, "serve", "--host", "0.0.0.0", "--port", "7999"], capture_output=True, text=True,
                             timeout=120, env={"ASSISTANT_INDEX_DIR": str(tmp_path / "i"), "PATH": "/usr/bin:/bin"})
     assert result.returncode == 2
-    assert "refusing to listen on 0.0.0.0" in result.stderr and "ASSISTANT_API_KEY" in result.stderr
+    assert "refusing to listen on 0.0.0.0" in result.stderr and "ASSISTANT_API_KEY" in result.stderr and "ASSISTANT_UI_AUTH" in result.stderr
     assert "Traceback" not in result.stderr
