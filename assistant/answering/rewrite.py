@@ -53,7 +53,7 @@ def rule_rewrite(question: str, history: list[Turn]) -> str:
     entities = [e for e in _ENTITY.findall(previous) if e.lower() not in STOPWORDS and len(e) > 2]
     content = [w for w in re.findall(r"[\w'’\-]+", previous) if w.lower() not in STOPWORDS and len(w) > 2]
     context = ", ".join(dict.fromkeys(entities)) or " ".join(content[:8])
-    return f"{question.rstrip()} (context: {context})" if context else question
+    return f"{question.rstrip()} ({context})" if context else question
 
 
 def llm_rewrite(question: str, history: list[Turn], model: BaseChatModel, template: str) -> str:
