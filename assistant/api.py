@@ -25,6 +25,7 @@ from .indexer import Indexer, IndexReport, Progress
 from .indexlock import IndexLock
 from .lexical import LexicalIndex
 from .loading import Article, LoadError, load_text
+from .loading.decode import NotTextError, decode_text
 from .loading.normalise import normalise_text, parse_date
 from .manifest import ArticleRow, Manifest
 from .retrieval import Filters, Retriever
@@ -121,6 +122,26 @@ class Assistant:
         """Index an uploaded document (format from ``name``'s suffix); it is kept until deleted."""
         loaded = load_text(text, name)
         return self.indexer.index_articles(loaded.articles, source, progress, loaded.errors)
+
+    def index_files(self, files: Sequence[tuple[str, bytes]], source: str = "upload") -> IndexReport:
+        """Index uploaded files (``(name, content)``; format from the name's suffix, any text encoding) in one run.
+
+        Unreadable files are reported in ``failed``; nothing indexed before is removed. Raises IndexBusyError."""
+        articles: list[Article] = []
+        errors: list[LoadError] = []
+        for name, data in files:
+            try:
+                text, _encoding = decode_text(data)
+            except NotTextError as exc:
+                errors.append(LoadError(name, str(exc)))
+                continue
+            if not text.strip():
+                errors.append(LoadError(name, "is empty" if not data else "holds only whitespace"))
+                continue
+            loaded = load_text(text, name)
+            articles.extend(loaded.articles)
+            errors.extend(loaded.errors)
+        return self.indexer.index_articles(articles, source, None, errors)
 
     def index_articles(self, articles: Sequence[Article], source: str = "api",
                        errors: Sequence[LoadError] = ()) -> IndexReport:

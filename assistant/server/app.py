@@ -72,13 +72,19 @@ def create_app(assistant: Assistant, settings: Settings) -> FastAPI:
     """Return the app: API routes first, then the Gradio UI mounted at ``/``."""
     import gradio as gr
 
-    from .http_api import api_router
+    from .errors import install_error_handlers
+    from .http_api import api_router, extend_openapi
+    from .openai_compat import openai_router
     from .ui import build_ui
 
     app = FastAPI(title="News assistant", version=__version__, docs_url="/docs", openapi_url="/openapi.json",
-                  description="Grounded, cited answers from news articles.")
+                  description="Grounded, cited answers from news articles. /api/* is this server's API; /v1/* is "
+                              "OpenAI-compatible. When ASSISTANT_API_KEY is set, both need `Authorization: Bearer KEY`.")
     app.state.assistant = assistant
+    install_error_handlers(app)
     app.include_router(api_router(assistant, settings))
+    app.include_router(openai_router(assistant, settings))
+    extend_openapi(app)
     blocks = build_ui(assistant, settings)
     return gr.mount_gradio_app(app, blocks, path="/", auth=ui_auth(settings), show_error=False)
 

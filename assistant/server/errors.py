@@ -1,0 +1,167 @@
+"""Errors of the HTTP API as JSON: what a client sent wrong is a 4xx naming the field, never a 500.
+
+/api/* errors have the ErrorResponse body (``{"error", "field", "errors"}``); /v1/* errors have OpenAI's shape
+(``{"error": {"message", "type", "param", "code"}}``) so that OpenAI clients raise their usual exceptions.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from ..answering.backends import BackendError
+from ..api import InvalidRequest
+from ..indexlock import IndexBusyError
+from ..store import StoreError
+from .auth import Unauthorized
+
+log = logging.getLogger(__name__)
+
+
+class ApiError(Exception):
+    """An error answered with ``status``; ``field`` names the request field at fault, when one is."""
+
+    def __init__(self, status: int, message: str, field: str | None = None, code: str | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.field = field
+        self.code = code
+
+
+def field_path(loc: tuple | list) -> str:
+    """Return a readable dotted path for a pydantic error location, without FastAPI's body/query prefix."""
+    parts = list(loc[1:] if loc and loc[0] in ("body", "query", "path", "header") else loc)
+    text = ""
+    for part in parts:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            text += f".{part}" if text else str(part)
+    return text or "body"
+
+
+def validation_items(errors: list[dict[str, Any]], prefix: str = "") -> list[dict[str, str]]:
+    """Return ``[{"field", "message"}]`` for pydantic errors (union branches and their noise removed)."""
+    items: list[dict[str, str]] = []
+    for e in errors:
+        loc = [p for p in e.get("loc", ()) if not (isinstance(p, str) and ("[" in p or p.startswith("function-")))]
+        name = "body" if e.get("type") == "json_invalid" else field_path(loc)
+        if prefix:
+            name = prefix if name == "body" else (f"{prefix}{name}" if name.startswith("[") else f"{prefix}.{name}")
+        message = str(e.get("msg", "is invalid"))
+        if e.get("type") == "extra_forbidden":
+            message = "is not a known field"
+        elif e.get("type") == "missing":
+            message = "is required"
+        elif e.get("type") == "json_invalid":
+            message = f"is not valid JSON ({e.get('ctx', {}).get('error', 'syntax error')})"
+        if not any(i["field"] == name and i["message"] == message for i in items):
+            items.append({"field": name, "message": message})
+    return items
+
+
+def _is_backend_failure(exc: BaseException) -> bool:
+    """Return True for errors of a remote LLM (OpenAI-compatible server, Ollama): the backend, not the request."""
+    if isinstance(exc, (BackendError, ConnectionError, TimeoutError)):
+        return True
+    module = type(exc).__module__.split(".")[0]
+    return module in ("openai", "httpx", "httpcore", "ollama", "langchain_openai", "langchain_ollama")
+
+
+def _api_body(message: str, field: str | None = None, items: list[dict[str, str]] | None = None) -> dict:
+    return {"error": message, "field": field, "errors": items or ([{"field": field, "message": message}] if field else [])}
+
+
+def _openai_body(message: str, kind: str, param: str | None = None, code: str | None = None) -> dict:
+    return {"error": {"message": message, "type": kind, "param": param, "code": code}}
+
+
+_OPENAI_TYPES = {400: "invalid_request_error", 401: "authentication_error", 404: "invalid_request_error",
+                 413: "invalid_request_error", 422: "invalid_request_error", 503: "server_error", 500: "server_error"}
+
+
+def error_response(request: Request, status: int, message: str, field: str | None = None,
+                   items: list[dict[str, str]] | None = None, code: str | None = None) -> JSONResponse:
+    """Return the JSON error for ``request``'s family of routes (/v1: OpenAI's shape; else ErrorResponse)."""
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    if request.url.path.startswith("/v1/"):
+        status = 400 if status == 422 else status  # OpenAI answers invalid requests with 400
+        body = _openai_body(message, _OPENAI_TYPES.get(status, "invalid_request_error"), field, code)
+    else:
+        body = _api_body(message, field, items)
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Answer every failure of the API routes with JSON: 4xx for what the client sent, 503 for a backend down."""
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        items = validation_items(list(exc.errors()))
+        first = items[0] if items else {"field": "body", "message": "is invalid"}
+        message = "; ".join(f"{i['field']}: {i['message']}" for i in items[:5])
+        return error_response(request, 422, message, first["field"], items)
+
+    @app.exception_handler(InvalidRequest)
+    async def _bad(request: Request, exc: InvalidRequest) -> JSONResponse:
+        return error_response(request, 422, str(exc), exc.field, [{"field": exc.field, "message": exc.message}])
+
+    @app.exception_handler(ApiError)
+    async def _api(request: Request, exc: ApiError) -> JSONResponse:
+        message = f"{exc.field}: {exc.message}" if exc.field and not exc.message.startswith(exc.field) else exc.message
+        items = [{"field": exc.field, "message": exc.message}] if exc.field else []
+        return error_response(request, exc.status, message, exc.field, items, code=exc.code)
+
+    @app.exception_handler(Unauthorized)
+    async def _unauthorized(request: Request, exc: Unauthorized) -> JSONResponse:
+        return error_response(request, 401, exc.reason, "Authorization", code="invalid_api_key")
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        return error_response(request, exc.status_code, str(exc.detail))
+
+    async def _service(request: Request, exc: Exception) -> JSONResponse:
+        return unexpected_response(request, exc)
+
+    for kind in _service_errors():
+        app.add_exception_handler(kind, _service)
+    app.add_exception_handler(Exception, _service)  # a bug: logged, answered 500 in the same JSON shape
+
+
+def _service_errors() -> list[type[BaseException]]:
+    """Return the exception types that mean a backend or the store is down (answered 503, no traceback)."""
+    kinds: list[type[BaseException]] = [BackendError, StoreError, IndexBusyError, ConnectionError, TimeoutError]
+    for module, name in (("openai", "APIError"), ("httpx", "HTTPError"), ("ollama", "ResponseError")):
+        try:
+            kinds.append(getattr(__import__(module), name))
+        except (ImportError, AttributeError):
+            continue
+    return kinds
+
+
+def classify(exc: BaseException) -> tuple[int, str, str | None]:
+    """Return ``(status, message, field)`` for an exception raised while serving a request."""
+    if isinstance(exc, InvalidRequest):
+        return 422, str(exc), exc.field
+    if isinstance(exc, ApiError):
+        return exc.status, exc.message, exc.field
+    if _is_backend_failure(exc):
+        return 503, f"the answering backend is unavailable: {exc}", None
+    if isinstance(exc, IndexBusyError):
+        return 503, str(exc), None
+    if isinstance(exc, StoreError):
+        return 503, f"the article store is unavailable: {exc}", None
+    log.exception("unexpected error while serving a request", exc_info=exc)
+    return 500, "internal error (see the server log)", None
+
+
+def unexpected_response(request: Request, exc: BaseException) -> JSONResponse:
+    """Return the JSON response for an exception no handler above took (backend down: 503; a bug: 500)."""
+    status, message, field = classify(exc)
+    return error_response(request, status, message, field)
