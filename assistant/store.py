@@ -68,7 +68,9 @@ def make_client(index_dir: Path, chroma_url: str | None):  # noqa: ANN201 - chro
 class ChunkStore:
     """One Chroma collection of chunks. Thread-safe as Chroma is; one writing process at a time (see indexlock)."""
 
-    def __init__(self, client, collection: str, embedding_model: str) -> None:  # noqa: ANN001
+    def __init__(self, client, collection: str, embedding_model: str, hnsw: dict | None = None) -> None:  # noqa: ANN001
+        """Open or create the collection; ``hnsw`` overrides the HNSW settings of a new one (tests use tiny flush
+        thresholds). Raises IndexMismatchError when it was built with another embedding model."""
         self.client = client
         self.embedding_model = embedding_model
         self.name = collection
@@ -85,7 +87,7 @@ class ChunkStore:
         else:
             self.collection = client.create_collection(
                 collection,
-                configuration={"hnsw": HNSW},
+                configuration={"hnsw": HNSW | (hnsw or {})},
                 metadata={"embedding_model": embedding_model},
                 embedding_function=None,
             )
