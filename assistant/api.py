@@ -19,7 +19,7 @@ from .answering.answer import Answer
 from .answering.backends import Backends
 from .answering.chain import Answerer, Event
 from .answering.prompts import Prompts, prompts_dir
-from .chunking import Chunker, ChunkingConfig, make_token_counter
+from .chunking import Chunker, ChunkingConfig, chunk_id, make_token_counter
 from .embedding import Embedder, resolve_model
 from .indexer import Indexer, IndexReport, Progress
 from .indexlock import IndexLock
@@ -208,6 +208,22 @@ class Assistant:
 
     def article(self, article_id: str) -> ArticleRow | None:
         return self.manifest.article(article_id)
+
+    def article_text(self, article_id: str, max_chunks: int | None = None) -> str | None:
+        """Return an article's text rebuilt from its stored chunks (only the first ``max_chunks`` when given), or
+        None when no article has that id."""
+        row = self.manifest.article(article_id)
+        if row is None:
+            return None
+        n = row.n_chunks if max_chunks is None else max(0, min(row.n_chunks, max_chunks))
+        chunks = self.store.get([chunk_id(article_id, i) for i in range(n)])
+        chunks.sort(key=lambda c: int(c.metadata.get("start", 0)))
+        text, end = "", 0
+        for chunk in chunks:
+            start = int(chunk.metadata.get("start", end))
+            text += (" " if text and start > end else "") + chunk.text
+            end = int(chunk.metadata.get("end", start + len(chunk.text)))
+        return text
 
     def close(self) -> None:
         self.manifest.close()
