@@ -119,27 +119,57 @@ def index(
     paths: Annotated[Optional[list[Path]], typer.Argument(help="Files, folders or feeds. None: re-index the sources indexed before.")] = None,
     as_json: JsonFlag = False,
     index_dir: IndexDir = None,
+    server: Annotated[Optional[str], typer.Option("--server", help="URL of a running `assistant serve`: send the files "
+                      "to it to index (it owns its index). ASSISTANT_API_KEY is sent as its bearer token.")] = None,
 ) -> None:
     """Index articles (.txt .md .html .json .jsonl, or folders of them), incrementally."""
 
     def body() -> int:
         settings = _settings(index_dir)
-        with _assistant(settings, seed=False) as assistant, _progress(err.is_terminal or not as_json) as progress:
-            report = assistant.index(paths or None, progress)
-        data = report.as_dict()
+        with _progress(err.is_terminal or not as_json) as progress:
+            if server:
+                data = _send_to_server(server, paths, settings, progress)
+            else:
+                _check_not_busy(settings)
+                with _assistant(settings, seed=False) as assistant:
+                    data = assistant.index(paths or None, progress).as_dict()
         if as_json:
             out.print_json(json.dumps(data))
         else:
             out.print(
-                f"added {report.added}, updated {report.updated}, unchanged {report.unchanged}, removed "
-                f"{report.removed}, duplicates {report.duplicates}; embedded {report.chunks_embedded} chunks, deleted "
-                f"{report.chunks_deleted}; {report.seconds:.1f} s"
+                f"added {data['added']}, updated {data['updated']}, unchanged {data['unchanged']}, removed "
+                f"{data['removed']}, duplicates {data['duplicates']}; embedded {data['chunks_embedded']} chunks, "
+                f"deleted {data['chunks_deleted']}; {data['seconds']:.1f} s" + (f" (by the server at {server})" if server else "")
             )
-            for failure in report.failed:
-                err.print(f"[red]failed:[/] {escape(failure.path)}: {escape(failure.error)}")
-        return 1 if report.failed else 0
+            for failure in data["failed"]:
+                err.print(f"[red]failed:[/] {escape(failure['path'])}: {escape(failure['error'])}")
+        return 1 if data["failed"] else 0
 
     _run(body)
+
+
+def _check_not_busy(settings: Settings) -> None:
+    """Refuse at once (IndexBusyError naming the holder, e.g. a server and its URL) before the store is opened."""
+    from .indexlock import IndexLock
+
+    probe = IndexLock(settings.index_dir, holder="assistant index")
+    probe.acquire()
+    probe.release()
+
+
+def _send_to_server(url: str, paths: list[Path] | None, settings: Settings, progress: Any) -> dict:
+    from .remote_index import RemoteIndexError, send
+
+    if not url.startswith(("http://", "https://")):
+        raise UserError(f"--server {url!r}: give the server's URL, e.g. http://127.0.0.1:7860")
+    if not paths:
+        raise UserError("--server: give the files or folders to send (the server re-indexes its own sources only "
+                        "when run as `assistant index` after it stops)")
+    key = settings.api_key.get_secret_value() if settings.api_key else None
+    try:
+        return send(url, list(paths), key, progress)
+    except RemoteIndexError as exc:
+        raise UserError(str(exc)) from None
 
 
 def _filters(sources: list[str] | None, after: str | None, before: str | None) -> Any:

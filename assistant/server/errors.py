@@ -26,12 +26,14 @@ log = logging.getLogger(__name__)
 class ApiError(Exception):
     """An error answered with ``status``; ``field`` names the request field at fault, when one is."""
 
-    def __init__(self, status: int, message: str, field: str | None = None, code: str | None = None) -> None:
+    def __init__(self, status: int, message: str, field: str | None = None, code: str | None = None,
+                 items: list[dict[str, str]] | None = None) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
         self.field = field
         self.code = code
+        self.items = items
 
 
 def field_path(loc: tuple | list) -> str:
@@ -115,7 +117,7 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def _api(request: Request, exc: ApiError) -> JSONResponse:
         message = f"{exc.field}: {exc.message}" if exc.field and not exc.message.startswith(exc.field) else exc.message
-        items = [{"field": exc.field, "message": exc.message}] if exc.field else []
+        items = exc.items or ([{"field": exc.field, "message": exc.message}] if exc.field else [])
         return error_response(request, exc.status, message, exc.field, items, code=exc.code)
 
     @app.exception_handler(Unauthorized)

@@ -146,8 +146,9 @@ def _report(report: Any) -> dict:
     data = report.as_dict()
     if report.failed and not (report.added or report.updated or report.unchanged or report.duplicates):
         first = report.failed[0]
-        raise InvalidRequest(first.path, f"{first.error}" + (f" (and {len(report.failed) - 1} more failures)"
-                                                            if len(report.failed) > 1 else ""))
+        more = f" (and {len(report.failed) - 1} more failures)" if len(report.failed) > 1 else ""
+        raise ApiError(422, f"{first.path}: {first.error}{more}; nothing was indexed", first.path,
+                       items=[{"field": f.path, "message": f.error} for f in report.failed])
     return data
 
 
