@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import uuid
 from collections.abc import Iterator, Sequence
 from datetime import datetime
 from functools import cached_property
@@ -30,7 +31,7 @@ from .loading.normalise import normalise_text, parse_date
 from .manifest import ArticleRow, Manifest
 from .retrieval import Filters, Retriever
 from .settings import BACKENDS, Settings
-from .store import ChunkStore, make_client
+from .store import ChunkStore, StoreError, make_client
 
 log = logging.getLogger(__name__)
 
@@ -99,6 +100,8 @@ class Assistant:
         self.store = ChunkStore(make_client(settings.chroma_dir, settings.chroma_url), settings.collection,
                                 self.model_name)
         self.manifest = Manifest(settings.manifest_path)
+        if settings.chroma_url:
+            self._claim_collection()
         self.lock = IndexLock(settings.index_dir, holder=lock_holder, url=server_url)
         self.indexer = Indexer(self.store, self.manifest, self.embedder, self.chunker, self.lock, max_chars=2_000_000)
         self.lexical = LexicalIndex(self.store)
@@ -106,6 +109,26 @@ class Assistant:
         self.retriever = Retriever(self.store, self.embedder, self.lexical)
         self.backends = backends or Backends(settings)
         self._seed_lock = threading.Lock()
+
+    def _claim_collection(self) -> None:
+        """On a Chroma server, tie the collection to this index folder (its manifest lives here, not on the server).
+
+        Another index folder using the same collection would take this one's chunks for orphans and delete them, so
+        it is refused. Raises StoreError naming both the collection and what to change."""
+        id_file = self.settings.index_dir / "index.id"
+        if not id_file.exists():
+            id_file.write_text(uuid.uuid4().hex)
+        mine = id_file.read_text().strip()
+        owner = self.store.recorded("index_id")
+        if owner is None:
+            self.store.record(index_id=mine)
+            owner = mine
+        if owner != mine:
+            raise StoreError(
+                f"the collection {self.settings.collection!r} on the Chroma server {self.settings.chroma_url} belongs "
+                f"to another index folder (not {self.settings.index_dir.resolve()}): its manifest is kept there. Use "
+                "that ASSISTANT_INDEX_DIR, or give this index its own ASSISTANT_COLLECTION."
+            )
 
     @cached_property
     def answerer(self) -> Answerer:

@@ -28,7 +28,7 @@ from ..settings import Settings
 from .auth import require_key
 from .errors import ApiError, classify, validation_items
 from .schemas import (
-    MAX_ARTICLES_PER_REQUEST, MAX_UPLOAD_BYTES, ArticleBatch, ArticleIn, ArticleOut, ArticlePage, AskRequest, AskResponse, Deleted,
+    MAX_ARTICLES_PER_REQUEST, MAX_UPLOAD_BYTES, ArticleBatch, ArticleDetail, ArticleIn, ArticlePage, AskRequest, AskResponse, Deleted,
     ErrorResponse, Health, IndexReportOut, Stats, UploadForm,
 )
 
@@ -262,13 +262,14 @@ def api_router(assistant: Assistant, settings: Settings) -> APIRouter:
         total, rows = assistant.articles(q, [s for s in source if s], after, before, limit, offset)
         return {"total": total, "limit": limit, "offset": offset, "articles": [r.as_dict() for r in rows]}
 
-    @api.get("/articles/{article_id}", tags=["articles"], response_model=ArticleOut, responses=NOT_FOUND)
+    @api.get("/articles/{article_id}", tags=["articles"], response_model=ArticleDetail, responses=NOT_FOUND)
     def get_article(article_id: ArticleId) -> dict:
-        """One indexed article's metadata."""
+        """One indexed article: its metadata and its text."""
         row = assistant.article(article_id)
-        if row is None:
+        text = assistant.article_text(article_id) if row else None
+        if row is None or text is None:
             raise ApiError(404, f"no article has the id {article_id!r}", "article_id")
-        return row.as_dict()
+        return row.as_dict() | {"text": text}
 
     @api.delete("/articles/{article_id}", tags=["articles"], response_model=Deleted, responses=NOT_FOUND)
     def delete_article(article_id: ArticleId) -> dict:

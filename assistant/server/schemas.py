@@ -153,6 +153,10 @@ class ArticleOut(BaseModel):
     indexed_at: str
 
 
+class ArticleDetail(ArticleOut):
+    text: str = Field(description="The article text, rebuilt from its stored chunks.")
+
+
 class ArticlePage(BaseModel):
     total: int = Field(description="Articles matching the filters (all pages).")
     limit: int
