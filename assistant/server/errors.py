@@ -36,26 +36,29 @@ class ApiError(Exception):
         self.items = items
 
 
-def field_path(loc: tuple | list) -> str:
-    """Return a readable dotted path for a pydantic error location, without FastAPI's body/query prefix."""
-    parts = list(loc[1:] if loc and loc[0] in ("body", "query", "path", "header") else loc)
+def field_path(loc: tuple | list, located: bool = True) -> str:
+    """Return a readable dotted path for a pydantic error location; ``located``: it starts with FastAPI's
+    body/query/path/header, which is dropped."""
+    parts = list(loc[1:] if located and loc and loc[0] in ("body", "query", "path", "header") else loc)
     text = ""
     for part in parts:
         if isinstance(part, int):
             text += f"[{part}]"
         else:
             text += f".{part}" if text else str(part)
-    return text or "body"
+    return text
 
 
-def validation_items(errors: list[dict[str, Any]], prefix: str = "") -> list[dict[str, str]]:
-    """Return ``[{"field", "message"}]`` for pydantic errors (union branches and their noise removed)."""
+def validation_items(errors: list[dict[str, Any]], prefix: str = "", located: bool = True) -> list[dict[str, str]]:
+    """Return ``[{"field", "message"}]`` for pydantic errors (union branches and their noise removed); field names
+    start with ``prefix``; ``located`` as in field_path."""
     items: list[dict[str, str]] = []
     for e in errors:
         loc = [p for p in e.get("loc", ()) if not (isinstance(p, str) and ("[" in p or p.startswith("function-")))]
-        name = "body" if e.get("type") == "json_invalid" else field_path(loc)
-        if prefix:
-            name = prefix if name == "body" else (f"{prefix}{name}" if name.startswith("[") else f"{prefix}.{name}")
+        name = "" if e.get("type") == "json_invalid" else field_path(loc, located)
+        if prefix and name:
+            name = f"{prefix}{name}" if name.startswith("[") else f"{prefix}.{name}"
+        name = name or prefix or "body"
         message = str(e.get("msg", "is invalid"))
         if e.get("type") == "extra_forbidden":
             message = "is not a known field"

@@ -93,7 +93,7 @@ def parse_articles(data: Any) -> list[Article]:
         else:
             items = [ArticleIn.model_validate(data)]
     except ValidationError as exc:
-        first = validation_items(exc.errors(), prefix)[0]
+        first = validation_items(exc.errors(), prefix, located=False)[0]
         raise InvalidRequest(first["field"], first["message"]) from None
     if not items:
         raise InvalidRequest("articles", "is empty: send at least one article")
