@@ -1,0 +1,188 @@
+"""The chat tab's logic: one streamed, grounded answer per question, sources first, per-session conversations.
+
+Gradio-free except for ``gr.Error`` in the API endpoint, so the handlers can be driven directly in tests.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from ..answering.answer import Answer
+from ..answering.backends import BackendError
+from ..api import Assistant, InvalidRequest, make_filters, validate_question
+from ..indexlock import IndexBusyError
+from ..retrieval import Filters
+from ..store import StoreError
+from .ui_render import answer_message, md_text, sources_panel, streaming_message, turn_sources
+
+log = logging.getLogger(__name__)
+
+MAX_HISTORY_TURNS = 6  # question/answer pairs kept for rewriting follow-ups
+EMPTY_INDEX = ("The index is empty, so there is nothing to answer from yet. Add articles in the **Articles** tab "
+               "(upload files or paste an article), then ask again.")
+
+Messages = list[dict[str, Any]]
+Outputs = tuple[Messages, str, dict]
+
+
+def new_state() -> dict:
+    """Return a fresh conversation: the text history used for follow-ups and each turn's rendered sources."""
+    return {"history": [], "sections": []}
+
+
+def _llm_failure(exc: BaseException) -> bool:
+    """Return True when ``exc`` means the language model could not be reached or failed (not our bug)."""
+    if isinstance(exc, (BackendError, ConnectionError, TimeoutError)):
+        return True
+    module = type(exc).__module__.split(".")[0]
+    return module in ("httpx", "httpcore", "openai", "langchain_core", "langchain_openai", "langchain_ollama", "ollama")
+
+
+def friendly_error(exc: BaseException, backend: str) -> str:
+    """Return a plain message for a failure while answering (never a traceback)."""
+    if isinstance(exc, InvalidRequest):
+        field = {"filters.published_after": "The 'published after' date", "filters.published_before":
+                 "The 'published before' date", "filters": "The date range", "question": "The question",
+                 "filters.sources": "The outlet filter", "backend": "The backend"}.get(exc.field, exc.field)
+        return f"{field} {exc.message}." if not exc.message.endswith(".") else f"{field} {exc.message}"
+    if _llm_failure(exc):
+        return (f"The language model is not reachable right now ({backend}), so no answer could be written. "
+                "Sources found for the question are shown beside the chat. Try again in a moment, or ask whoever "
+                "runs this server to check the model.")
+    if isinstance(exc, IndexBusyError):
+        return "The index is busy with another writer; try again in a moment."
+    if isinstance(exc, StoreError):
+        return "The article index cannot be read right now; try again in a moment, or ask whoever runs this server."
+    return "Something went wrong while answering; the error was logged for whoever runs this server. Try again."
+
+
+def filters_note(filters: Filters) -> str:
+    """Return a short description of active filters ('' when none)."""
+    bits = []
+    if filters.sources:
+        bits.append("outlets " + ", ".join(filters.sources))
+    if filters.published_after:
+        bits.append(f"published after {filters.published_after:%Y-%m-%d}")
+    if filters.published_before:
+        bits.append(f"published before {filters.published_before:%Y-%m-%d}")
+    return "; ".join(bits)
+
+
+class ChatHandlers:
+    """Chat event handlers over one shared Assistant; every piece of conversation state lives in the session."""
+
+    def __init__(self, assistant: Assistant) -> None:
+        self.assistant = assistant
+
+    def backend_name(self) -> str:
+        return self.assistant.backends.describe(self.assistant.settings.backend)
+
+    def index_is_empty(self) -> bool:
+        total, _ = self.assistant.articles(limit=1)
+        return total == 0
+
+    def respond(self, message: str, chatbot: Messages | None, state: dict | None, outlets: Sequence[str] | None,
+                after: str | None, before: str | None) -> Iterator[Outputs]:
+        """Yield (chat messages, sources panel, state) as the answer is built: sources first, then tokens, then
+        the checked answer replacing the draft."""
+        chat = list(chatbot or [])
+        state = dict(state or new_state())
+        sections = list(state["sections"])
+        message = (message or "").strip()
+        if not message:
+            return
+        turn = len(sections) + 1
+        chat.append({"role": "user", "content": md_text(message)})
+
+        def snapshot() -> Outputs:  # copies: each yielded step stays as it was
+            return [dict(m) for m in chat], sources_panel(sections), {**state, "sections": list(sections)}
+
+        def reply(text: str) -> Outputs:
+            chat.append({"role": "assistant", "content": text})
+            return snapshot()
+
+        try:
+            question = validate_question(message)
+            filters = make_filters(list(outlets or []) or None, after or None, before or None)
+        except InvalidRequest as exc:
+            yield reply(md_text(friendly_error(exc, self.backend_name())))
+            return
+        if self.index_is_empty():
+            yield reply(EMPTY_INDEX)
+            return
+
+        sections.append(turn_sources(turn, message, "", status="Searching the articles…", state="searching"))
+        chat.append({"role": "assistant", "content": "*Searching the articles…*"})
+        yield snapshot()
+
+        standalone, passages, draft, answer = question, [], "", None
+        try:
+            for event in self.assistant.stream(question, history=state["history"], filters=filters):
+                if event.kind == "rewrite":
+                    standalone = event.data
+                    chat.insert(len(chat) - 1, {"role": "assistant", "content": md_text(standalone),
+                                                "metadata": {"title": "Searched for (follow-up made standalone)",
+                                                             "status": "done"}})
+                    sections[-1] = turn_sources(turn, message, standalone, status="Searching the articles…",
+                                                state="searching")
+                elif event.kind == "sources":
+                    passages = list(event.data)
+                    status = (f"{len(passages)} passages found; writing the answer…" if passages
+                              else "No passage matches the question.")
+                    sections[-1] = turn_sources(turn, message, standalone, passages=passages, status=status,
+                                                state="answering")
+                    chat[-1]["content"] = "*Writing the answer…*"
+                elif event.kind == "token":
+                    draft += event.data
+                    chat[-1]["content"] = streaming_message(draft)
+                elif event.kind == "answer":
+                    answer = event.data
+                yield snapshot()
+        except Exception as exc:  # noqa: BLE001 - every failure becomes a plain message in the chat
+            if not isinstance(exc, (InvalidRequest, BackendError)) and not _llm_failure(exc):
+                log.exception("answering %r failed", question)
+            chat[-1]["content"] = md_text(friendly_error(exc, self.backend_name()))
+            status = "The answer could not be written; these passages were found." if passages else ""
+            sections[-1] = turn_sources(turn, message, standalone, passages=passages, status=status, state="error")
+            yield snapshot()
+            return
+        if answer is None:  # the stream ended without a checked answer (should not happen)
+            chat[-1]["content"] = md_text(friendly_error(RuntimeError("no answer"), self.backend_name()))
+            sections[-1] = turn_sources(turn, message, standalone, passages=passages, state="error")
+            yield snapshot()
+            return
+        yield self._finish(chat, state, sections, turn, message, standalone, passages, answer, filters)
+
+    def _finish(self, chat: Messages, state: dict, sections: list[str], turn: int, message: str, standalone: str,
+                passages: list, answer: Answer, filters: Filters) -> Outputs:
+        text = answer_message(answer, turn)
+        if answer.refused and not filters.empty:
+            text += f"\n\n<span class=\"answer-note\">Filters in use: {md_text(filters_note(filters))}.</span>"
+        chat[-1]["content"] = text
+        sections[-1] = turn_sources(turn, message, answer.standalone_question or standalone, passages=passages,
+                                    answer=answer)
+        history = [*state["history"], {"role": "user", "content": message},
+                   {"role": "assistant", "content": answer.text}][-2 * MAX_HISTORY_TURNS:]
+        return chat, sources_panel(sections), {"history": history, "sections": sections}
+
+    def stopped(self, chatbot: Messages | None) -> Messages:
+        """Return the chat with the interrupted answer marked as stopped."""
+        chat = list(chatbot or [])
+        if chat and chat[-1].get("role") == "assistant" and not chat[-1].get("metadata"):
+            content = str(chat[-1].get("content") or "").removesuffix(" ▍")
+            chat[-1] = {"role": "assistant", "content": content + "\n\n<span class=\"answer-note\">Stopped.</span>"}
+        return chat
+
+    def api_chat(self, message: str) -> str:
+        """Return the grounded answer text (with [n] markers) for one question. Raises gr.Error with a plain
+        message when the question is unusable or the model unreachable."""
+        import gradio as gr
+
+        try:
+            return self.assistant.ask(message).text
+        except Exception as exc:  # noqa: BLE001 - the caller gets a plain message, never a traceback
+            if not isinstance(exc, InvalidRequest) and not _llm_failure(exc):
+                log.exception("API chat %r failed", message)
+            raise gr.Error(friendly_error(exc, self.backend_name())) from None

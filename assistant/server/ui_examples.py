@@ -1,0 +1,107 @@
+"""Example questions for the empty chat, made from the indexed articles and checked to be answerable.
+
+Candidates come from each article's first sentences ("..., Mayor Brandon Johnson said" -> "What did Mayor Brandon
+Johnson say?") and its title ("... Amazon's Cyber Monday sale" -> "What does Mashable report about Amazon's Cyber
+Monday?"). Each candidate is asked with the extractive backend (fast, no LLM) and kept only when it is answered.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+
+from ..api import Assistant
+from ..manifest import ArticleRow
+from ..sentences import sentence_spans
+from ..text import STOPWORDS
+
+log = logging.getLogger(__name__)
+
+_NAME = r"[A-Z][\w'’.\-]+(?:\s+(?:[A-Z][\w'’.\-]+|of|de|van|von))*"
+_SPEAKER = re.compile(rf"(?:,|\bas)\s+({_NAME})\s+(?:said|says|told|announced|wrote)\b")
+_SPEAKER_FIRST = re.compile(rf"^({_NAME})\s+(?:said|says|announced|told)\b")
+_ENTITY = re.compile(r"(?<!^)(?<![.:?!]\s)\b[A-Z][\w'’\-]*(?:\s+[A-Z][\w'’\-]*)*")
+_SKIP = {"The", "A", "An", "This", "That", "He", "She", "It", "They", "We", "I", "But", "And", "In", "On"}
+
+
+def _speaker_questions(body: str) -> list[str]:
+    out = []
+    for start, end in sentence_spans(body[:1500])[:3]:
+        sentence = body[start:end]
+        for match in (*_SPEAKER.finditer(sentence), *_SPEAKER_FIRST.finditer(sentence)):
+            name = match.group(1).strip(" .")
+            if name.split()[0] not in _SKIP and len(name) > 3:
+                out.append(f"What did {name} say?")
+    return out
+
+
+def _title_questions(row: ArticleRow) -> list[str]:
+    title = row.title.rstrip("…. ")
+    entities = [e.strip() for e in _ENTITY.findall(title)]
+    entities = [e for e in entities if e.lower() not in STOPWORDS and len(e) > 3 and e.split()[0] not in _SKIP]
+    outlet = row.source or "the article"
+    verb = "report" if row.source else "say"
+    picks = sorted(dict.fromkeys(entities), key=len, reverse=True)[:2]
+    return [f"What does {outlet} {verb} about {e}?" for e in picks]
+
+
+def candidate_questions(row: ArticleRow, body: str) -> list[str]:
+    """Return example question candidates for one article, best first."""
+    return list(dict.fromkeys([*_speaker_questions(body), *_title_questions(row)]))
+
+
+class ExampleQuestions:
+    """Caches a few answerable example questions; recomputed when the set of articles changes."""
+
+    def __init__(self, assistant: Assistant, count: int = 4, scan: int = 8) -> None:
+        self.assistant = assistant
+        self.count = count
+        self.scan = scan
+        self._lock = threading.Lock()
+        self._key: tuple | None = None
+        self._questions: list[str] = []
+
+    def _state_key(self) -> tuple:
+        total, rows = self.assistant.articles(limit=self.scan)
+        return total, tuple(r.id for r in rows)
+
+    def get(self) -> list[str]:
+        """Return up to ``count`` answerable questions (one per article, newest articles first)."""
+        with self._lock:
+            key = self._state_key()
+            if key != self._key:
+                self._questions = self._compute()
+                self._key = key
+            return list(self._questions)
+
+    def warm_up(self) -> None:
+        """Compute the examples in a background thread (the first page load then finds them ready)."""
+        threading.Thread(target=self._safe_get, name="example-questions", daemon=True).start()
+
+    def _safe_get(self) -> None:
+        try:
+            self.get()
+        except Exception:  # noqa: BLE001 - examples are a convenience; a failure must not stop the server
+            log.exception("could not prepare example questions")
+
+    def _compute(self) -> list[str]:
+        _, rows = self.assistant.articles(limit=self.scan)
+        chosen: list[str] = []
+        for row in rows:
+            body = self._body(row)
+            for question in candidate_questions(row, body)[:3]:
+                try:
+                    answer = self.assistant.ask(question, backend="extractive")
+                except Exception:  # noqa: BLE001 - skip a candidate that cannot be asked
+                    continue
+                if not answer.refused and answer.citations:
+                    chosen.append(question)
+                    break
+            if len(chosen) == self.count:
+                break
+        return chosen
+
+    def _body(self, row: ArticleRow) -> str:
+        """Return the start of an article's text (its first stored passages)."""
+        return self.assistant.article_text(row.id, max_chunks=2) or ""
