@@ -103,7 +103,8 @@ class Assistant:
         if settings.chroma_url:
             self._claim_collection()
         self.lock = IndexLock(settings.index_dir, holder=lock_holder, url=server_url)
-        self.indexer = Indexer(self.store, self.manifest, self.embedder, self.chunker, self.lock, max_chars=2_000_000)
+        self.indexer = Indexer(self.store, self.manifest, self.embedder, self.chunker, self.lock,
+                               max_chars=settings.max_article_chars)
         self.lexical = LexicalIndex(self.store)
         self.indexer.listeners.append(self.lexical.mark_stale)
         self.retriever = Retriever(self.store, self.embedder, self.lexical)
@@ -143,8 +144,10 @@ class Assistant:
 
     def index_text(self, text: str, name: str, source: str = "upload", progress: Progress | None = None) -> IndexReport:
         """Index an uploaded document (format from ``name``'s suffix); it is kept until deleted."""
-        loaded = load_text(text, name)
-        return self.indexer.index_articles(loaded.articles, source, progress, loaded.errors)
+        loaded = load_text(text, name, self.settings.max_article_chars)
+        report = self.indexer.index_articles(loaded.articles, source, progress, loaded.errors)
+        report.warnings.extend(loaded.warnings)
+        return report
 
     def index_files(self, files: Sequence[tuple[str, bytes]], source: str = "upload") -> IndexReport:
         """Index uploaded files (``(name, content)``; format from the name's suffix, any text encoding) in one run.

@@ -38,6 +38,7 @@ class IndexReport:
     chunks_deleted: int = 0
     repaired: int = 0
     failed: list[LoadError] = field(default_factory=list)
+    warnings: list[LoadError] = field(default_factory=list)
     seconds: float = 0.0
 
     def as_dict(self) -> dict:
@@ -45,7 +46,9 @@ class IndexReport:
             "added": self.added, "updated": self.updated, "unchanged": self.unchanged, "removed": self.removed,
             "duplicates": self.duplicates, "chunks_embedded": self.chunks_embedded,
             "chunks_deleted": self.chunks_deleted, "repaired": self.repaired,
-            "failed": [e.as_dict() for e in self.failed], "seconds": round(self.seconds, 3),
+            "failed": [e.as_dict() for e in self.failed],
+            "warnings": [{"path": w.path, "warning": w.error} for w in self.warnings],
+            "seconds": round(self.seconds, 3),
         }
 
 
@@ -108,6 +111,7 @@ class Indexer:
                     progress("reading", i, len(sources))
                 loaded = load_source(path, self.max_chars)
                 report.failed.extend(loaded.errors)
+                report.warnings.extend(loaded.warnings)
                 if loaded.articles or not loaded.errors:
                     batches.append(SourceBatch(str(path), loaded.articles, complete=not loaded.errors))
             self._apply(batches, report, progress)
@@ -222,7 +226,7 @@ class Indexer:
         # (1) new chunks, embedded only when not already stored under the same content-addressed id.
         new = [p for p in planned if p[0].id not in stored]
         total = len(new)
-        step = max(256, self.store.max_batch)
+        step = min(256, self.store.max_batch)  # small steps: a killed run keeps most of its work
         for i in range(0, total, step):
             part = new[i : i + step]
             report_progress = (lambda d, i=i: progress("embedding", i + d, total)) if progress else None

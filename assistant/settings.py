@@ -32,6 +32,7 @@ class Settings(BaseSettings):
     chroma_url: str | None = Field(None, description="http://host:port of a Chroma server; unset = local folder.")
     collection: str = Field("articles", description="Chroma collection name.")
     seed_sample: bool = Field(True, description="Seed an empty index with the bundled sample article.")
+    max_article_chars: int = Field(2_000_000, ge=1000, description="Longer articles are refused with a clear error.")
 
     # Embedding
     embedding_model: str | None = Field(

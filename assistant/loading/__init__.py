@@ -6,6 +6,8 @@ good inputs beside it still load.
 
 from __future__ import annotations
 
+import dataclasses
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from .article import Article, LoadError, LoadResult
@@ -23,8 +25,27 @@ DEFAULT_MAX_CHARS = 2_000_000
 _MAX_FILE_BYTES = 512 * 1024 * 1024
 
 
+FUTURE_SLACK = timedelta(days=2)  # time zones and embargoed stories; later than this is a bad date
+
+
+def drop_future_dates(result: LoadResult, now: datetime | None = None) -> LoadResult:
+    """Clear publication dates in the future (a bad date would skew date filters) and say so in warnings."""
+    limit = (now or datetime.now(timezone.utc)) + FUTURE_SLACK
+    for i, article in enumerate(result.articles):
+        if article.published_at and article.published_at > limit:
+            result.warnings.append(LoadError(
+                article.key, f"publication date {article.published_at.date()} is in the future; indexed without a date"
+            ))
+            result.articles[i] = dataclasses.replace(article, published_at=None)
+    return result
+
+
 def load_text(text: str, name: str, max_chars: int = DEFAULT_MAX_CHARS) -> LoadResult:
     """Return the articles in ``text``, read as the format that ``name``'s suffix says (e.g. an upload)."""
+    return drop_future_dates(_parse(text, name, max_chars))
+
+
+def _parse(text: str, name: str, max_chars: int) -> LoadResult:
     suffix = Path(name).suffix.lower()
     result = LoadResult()
     try:

@@ -58,7 +58,9 @@ class LoadResult:
 
     articles: list[Article] = field(default_factory=list)
     errors: list[LoadError] = field(default_factory=list)
+    warnings: list[LoadError] = field(default_factory=list)  # loaded, but something was fixed (say what)
 
     def extend(self, other: LoadResult) -> None:
         self.articles.extend(other.articles)
         self.errors.extend(other.errors)
+        self.warnings.extend(other.warnings)

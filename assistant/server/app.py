@@ -72,7 +72,7 @@ def create_app(assistant: Assistant, settings: Settings) -> FastAPI:
     """Return the app: API routes first, then the Gradio UI mounted at ``/``."""
     import gradio as gr
 
-    from .errors import install_error_handlers
+    from .errors import MethodGuard, install_error_handlers
     from .http_api import api_router, extend_openapi
     from .openai_compat import openai_router
     from .ui import build_ui
@@ -82,6 +82,7 @@ def create_app(assistant: Assistant, settings: Settings) -> FastAPI:
                               "OpenAI-compatible. When ASSISTANT_API_KEY is set, both need `Authorization: Bearer KEY`.")
     app.state.assistant = assistant
     install_error_handlers(app)
+    app.add_middleware(MethodGuard, api_app=app)
     app.include_router(api_router(assistant, settings))
     app.include_router(openai_router(assistant, settings))
     extend_openapi(app)

@@ -7,11 +7,13 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.types import ASGIApp, Receive, Scope, Send
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ..answering.backends import BackendError
@@ -88,6 +90,7 @@ def _openai_body(message: str, kind: str, param: str | None = None, code: str | 
 
 
 _OPENAI_TYPES = {400: "invalid_request_error", 401: "authentication_error", 404: "invalid_request_error",
+                 405: "invalid_request_error", 415: "invalid_request_error",
                  413: "invalid_request_error", 422: "invalid_request_error", 503: "server_error", 500: "server_error"}
 
 
@@ -129,6 +132,8 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 400:  # FastAPI could not parse the body (bad encoding, broken form)
+            return error_response(request, 422, f"body: {exc.detail}", "body")
         return error_response(request, exc.status_code, str(exc.detail))
 
     async def _service(request: Request, exc: Exception) -> JSONResponse:
@@ -170,3 +175,35 @@ def unexpected_response(request: Request, exc: BaseException) -> JSONResponse:
     """Return the JSON response for an exception no handler above took (backend down: 503; a bug: 500)."""
     status, message, field = classify(exc)
     return error_response(request, status, message, field)
+
+
+class MethodGuard:
+    """ASGI middleware: a method an API path does not take is answered 405 with ``Allow`` (not passed on to the UI
+    mounted at ``/``, which would answer 404)."""
+
+    def __init__(self, app: ASGIApp, api_app: FastAPI) -> None:
+        self.app = app
+        self.api_app = api_app
+        self._routes: list[tuple[re.Pattern[str], set[str]]] | None = None
+
+    def routes(self) -> list[tuple[re.Pattern[str], set[str]]]:
+        """Return (path regex, methods) of every documented route (read from the OpenAPI schema once)."""
+        if self._routes is None:
+            self._routes = [
+                (re.compile("^" + re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(path)) + "$"),
+                 {m.upper() for m in operations})
+                for path, operations in self.api_app.openapi()["paths"].items()
+            ]
+        return self._routes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            allowed = set().union(*(m for regex, m in self.routes() if regex.match(scope["path"])))
+            if allowed and scope["method"] not in allowed:
+                request = Request(scope)
+                response = error_response(request, 405, f"{scope['method']} is not allowed on {scope['path']}; use "
+                                          f"{', '.join(sorted(allowed))}")
+                response.headers["Allow"] = ", ".join(sorted(allowed))
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)

@@ -49,6 +49,12 @@ _SSE_DOC = (
 )
 
 
+SSE_EVENT = {
+    "type": "object", "required": ["event", "data"], "description": "One event; `data` is a JSON object.",
+    "properties": {"event": {"enum": ["rewrite", "sources", "token", "answer", "error"]}, "data": {"type": "string"}},
+}
+
+
 def ask_filters(filters: Any) -> Filters | None:
     """Return retrieval Filters for the request's filters (None when absent). Raises InvalidRequest naming a field."""
     if filters is None:
@@ -197,7 +203,7 @@ def api_router(assistant: Assistant, settings: Settings) -> APIRouter:
         return answer.as_dict()
 
     @api.post("/ask/stream", tags=["ask"], response_class=StreamingResponse,
-              responses={200: {"content": {"text/event-stream": {"schema": {"type": "string"}}},
+              responses={200: {"content": {"text/event-stream": {"itemSchema": SSE_EVENT, "schema": SSE_EVENT}},
                                "description": _SSE_DOC}})
     def ask_stream(request: AskRequest) -> StreamingResponse:
         """Stream an answer as server-sent events: sources first, then tokens, then the checked answer."""

@@ -31,6 +31,10 @@ MODEL = "news-assistant"
 CREATED = 1_767_225_600  # 2026-01-01: a fixed "created" for the listed models
 
 
+CHUNK_EVENT = {"type": "object", "required": ["data"], "properties": {"data": {"type": "string"}},
+               "description": "`data` is a chat.completion.chunk as JSON, an `{\"error\"}` object, or `[DONE]`."}
+
+
 class OpenAIErrorBody(BaseModel):
     message: str
     type: str
@@ -50,6 +54,11 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
+def model_ids() -> list[str]:
+    """Return the model ids this server answers to: ``news-assistant`` (the default backend) and one per backend."""
+    return [MODEL, *(f"{MODEL}-{b}" for b in BACKENDS)]
+
+
 class TextPart(BaseModel):
     model_config = ConfigDict(extra="allow")
     type: str
@@ -67,7 +76,8 @@ class ChatRequest(BaseModel):
     """OpenAI's chat request; fields this server does not use (temperature, tools...) are accepted and ignored."""
 
     model_config = ConfigDict(extra="allow")
-    model: str = Field(max_length=200, examples=[MODEL])
+    model: str = Field(max_length=200, examples=[MODEL], json_schema_extra={"enum": model_ids()},
+                       description="`news-assistant` (the server's default backend) or `news-assistant-BACKEND`.")
     messages: list[ChatMessage] = Field(min_length=1, max_length=2 * MAX_HISTORY_TURNS + 1)
     stream: bool | None = False
     filters: AskFilters | None = Field(None, description="Extension: restrict the articles searched (outlets, dates).")
@@ -107,19 +117,14 @@ class ChatCompletion(BaseModel):
     usage: dict[str, int] | None = None
 
 
-def model_ids(default_backend: str) -> list[str]:
-    """Return the model ids this server answers to: ``news-assistant`` (the default backend) and one per backend."""
-    return [MODEL, *(f"{MODEL}-{b}" for b in BACKENDS)]
-
-
 def backend_of(model: str) -> str | None:
     """Return the backend a model id asks for (None: the server's default). Raises ApiError 404 for other ids."""
     if model == MODEL:
         return None
     for backend in BACKENDS:
-        if model in (f"{MODEL}-{backend}", backend):
+        if model == f"{MODEL}-{backend}":
             return backend
-    raise ApiError(404, f"the model {model!r} does not exist; use one of {', '.join(model_ids(''))}", "model",
+    raise ApiError(404, f"the model {model!r} does not exist; use one of {', '.join(model_ids())}", "model",
                    code="model_not_found")
 
 
@@ -178,10 +183,10 @@ def openai_router(assistant: Assistant, settings: Settings) -> APIRouter:
         """The model ids to use: `news-assistant` answers with the server's default backend."""
         return {"object": "list",
                 "data": [{"id": m, "object": "model", "created": CREATED, "owned_by": "news-assistant"}
-                         for m in model_ids(settings.backend)]}
+                         for m in model_ids()]}
 
     @router.post("/chat/completions", response_model=ChatCompletion,
-                 responses={200: {"content": {"text/event-stream": {"schema": {"type": "string"}}},
+                 responses={200: {"content": {"text/event-stream": {"itemSchema": CHUNK_EVENT, "schema": CHUNK_EVENT}},
                                   "description": "A chat.completion, or with `stream: true` chat.completion.chunk "
                                                  "events ending in `data: [DONE]`; the last chunk has `citations`."},
                             404: {"model": OpenAIError, "description": "Unknown model."}})
