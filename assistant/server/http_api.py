@@ -203,7 +203,7 @@ def api_router(assistant: Assistant, settings: Settings) -> APIRouter:
         return answer.as_dict()
 
     @api.post("/ask/stream", tags=["ask"], response_class=StreamingResponse,
-              responses={200: {"content": {"text/event-stream": {"itemSchema": SSE_EVENT, "schema": SSE_EVENT}},
+              responses={200: {"content": {"text/event-stream": {"itemSchema": SSE_EVENT}},
                                "description": _SSE_DOC}})
     def ask_stream(request: AskRequest) -> StreamingResponse:
         """Stream an answer as server-sent events: sources first, then tokens, then the checked answer."""

@@ -186,7 +186,7 @@ def openai_router(assistant: Assistant, settings: Settings) -> APIRouter:
                          for m in model_ids()]}
 
     @router.post("/chat/completions", response_model=ChatCompletion,
-                 responses={200: {"content": {"text/event-stream": {"itemSchema": CHUNK_EVENT, "schema": CHUNK_EVENT}},
+                 responses={200: {"content": {"text/event-stream": {"itemSchema": CHUNK_EVENT}},
                                   "description": "A chat.completion, or with `stream: true` chat.completion.chunk "
                                                  "events ending in `data: [DONE]`; the last chunk has `citations`."},
                             404: {"model": OpenAIError, "description": "Unknown model."}})
