@@ -3,6 +3,12 @@
 from __future__ import annotations
 
 import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -59,3 +65,68 @@ def sample_assistant(assistant: Assistant) -> Assistant:
     report = assistant.index([SAMPLE])
     assert report.added == 1 and not report.failed
     return assistant
+
+
+# -- store modes: the store/indexer tests run on the local folder and on a real `chroma run` server
+def _chroma_alive(url: str) -> bool:
+    import httpx
+
+    try:
+        return httpx.get(f"{url}/api/v2/heartbeat", timeout=2).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+@pytest.fixture(scope="session")
+def chroma_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """URL of a real Chroma server on 127.0.0.1: ASSISTANT_TEST_CHROMA_URL when CI started one (.ci/run), else a
+    `chroma run` started for this session (stopped at its end)."""
+    given = os.environ.get("ASSISTANT_TEST_CHROMA_URL", "").rstrip("/")
+    if given:
+        if not _chroma_alive(given):
+            pytest.fail(f"ASSISTANT_TEST_CHROMA_URL={given} does not answer")
+        yield given
+        return
+    exe = shutil.which("chroma", path=str(Path(sys.executable).parent)) or shutil.which("chroma")
+    assert exe, "the `chroma` command (it comes with chromadb) is not installed"
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    folder = tmp_path_factory.mktemp("chroma-server")
+    log = folder / "chroma.log"
+    with log.open("w") as sink:
+        process = subprocess.Popen([exe, "run", "--path", str(folder / "data"), "--host", "127.0.0.1", "--port",
+                                    str(port)], stdout=sink, stderr=subprocess.STDOUT,
+                                   env=os.environ | {"ANONYMIZED_TELEMETRY": "False"})
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while not _chroma_alive(url):
+            if process.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"`chroma run` did not start:\n{log.read_text()[-3000:]}")
+            time.sleep(0.3)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(10)
+
+
+@pytest.fixture(params=["local", "chroma-server"])
+def store_settings(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Settings]:
+    """Settings for the local folder, or for the Chroma server with a collection of the test's own (deleted after)."""
+    if request.param == "local":
+        yield Settings(index_dir=tmp_path / "index", backend="extractive", seed_sample=False)
+        return
+    url = request.getfixturevalue("chroma_url")
+    collection = f"test-{uuid.uuid4().hex[:16]}"
+    yield Settings(index_dir=tmp_path / "index", backend="extractive", seed_sample=False, chroma_url=url,
+                   collection=collection)
+    from assistant.store import make_client
+
+    client = make_client(tmp_path, url)
+    if collection in {getattr(c, "name", c) for c in client.list_collections()}:
+        client.delete_collection(collection)

@@ -13,6 +13,11 @@ from assistant.store import ChunkStore, IndexMismatchError, make_client
 from tests.conftest import SAMPLE
 
 
+@pytest.fixture
+def settings(store_settings):  # noqa: ANN001, ANN201 - every test here runs on the local folder and a Chroma server
+    return store_settings
+
+
 def _expected_ids(a: Assistant) -> set[str]:
     return {chunk_id(r.id, i) for r in a.manifest.articles().values() for i in range(r.n_chunks)}
 
@@ -121,7 +126,7 @@ def test_reconcile_repairs_lost_chunks_and_orphans(assistant: Assistant, tmp_pat
 def test_other_embedding_model_is_a_clear_error(assistant: Assistant, settings) -> None:
     assistant.index([SAMPLE])
     with pytest.raises(IndexMismatchError, match="built with the embedding model"):
-        ChunkStore(make_client(settings.chroma_dir, None), settings.collection, "some-other-model")
+        ChunkStore(make_client(settings.chroma_dir, settings.chroma_url), settings.collection, "some-other-model")
 
 
 def test_delete_article(assistant: Assistant) -> None:

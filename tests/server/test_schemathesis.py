@@ -36,7 +36,7 @@ def test_api_conforms_to_its_schema(tmp_path: Path, keyed: bool) -> None:
                    "--phases", "examples,coverage,fuzzing", "--no-color"]
         if keyed:
             command += ["--header", f"Authorization: Bearer {KEY}"]
-        result = subprocess.run(command, capture_output=True, text=True, timeout=900, cwd=REPO,
+        result = subprocess.run(command, capture_output=True, text=True, timeout=900, cwd=tmp_path,
                                 env=os.environ | {"SCHEMATHESIS_HOOKS": "tests.server.schemathesis_hooks",
                                                   "PYTHONPATH": str(REPO)})
     finally:
