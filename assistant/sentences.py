@@ -11,7 +11,7 @@ _ABBREVIATIONS = frozenset(
 )
 # A candidate boundary: terminal punctuation, optional closing quotes/brackets, whitespace.
 _CANDIDATE = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s)")
-_NEXT_START = re.compile(r"\s+[\"'“‘(\[]?[A-Z0-9]")
+_NEXT_START = re.compile(r"\s+(?:[\"'“‘(\[]?[A-Z0-9]|<)")
 
 
 def _is_abbreviation(text: str, end: int) -> bool:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from ..sentences import sentence_spans
 from ..text import STOPWORDS, fold, terms, words
 from .answer import REFUSAL, Answer, Passage
+from .injection import is_instruction
 from .prompts import NOT_IN_ARTICLES
 
 _MARKER = re.compile(r"\[(\d{1,3})\]")
@@ -122,7 +123,8 @@ def answer_type_missing(question: str, answer_text: str) -> str | None:
     if _QUANTITY_QUESTION.search(question):
         if not re.search(r"\d", answer_text) and not _NUMBER_WORDS.search(answer_text):
             return "a number"
-    elif re.match(r"^\s*when\b", question, re.I) and not _WHEN_WORDS.search(answer_text):
+    elif re.match(r"^\s*(?:when|(?:until|by|at|from|since)?\s*what (?:time|date|day|year|month))\b", question, re.I) \
+            and not _WHEN_WORDS.search(answer_text) and not re.search(r"\d", answer_text):
         return "a date or time"
     return None
 
@@ -186,6 +188,9 @@ def check_answer(draft: str, passages: list[Passage], question: str) -> Answer:
             continue
         if _REFUSAL.search(claim):
             notes.append("removed a sentence saying what the articles do not contain")
+            continue
+        if is_instruction(claim):
+            notes.append("removed a sentence that follows instructions found inside an article")
             continue
         valid = [n for n in dict.fromkeys(cites) if 1 <= n <= len(passages)]
         if len(valid) < len(set(cites)):

@@ -83,7 +83,7 @@ class LockedLlama:
         self.model_path = model_path
         self.n_ctx = n_ctx
         self.threads = threads
-        self.lock = threading.RLock()
+        self.lock = threading.Lock()  # not RLock: a stream abandoned mid-answer may be closed from another thread
         self._llama: Any = None
 
     def get(self) -> Any:

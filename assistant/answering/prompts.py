@@ -10,6 +10,7 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, System
 from langchain_core.prompts import ChatPromptTemplate
 
 from .answer import Passage
+from .injection import neutralise_instructions
 
 NOT_IN_ARTICLES = "NOT_IN_ARTICLES"
 
@@ -42,8 +43,9 @@ _FORGED = re.compile(r"\[(\d{1,3})\]")
 
 
 def sanitize_passage_text(text: str) -> str:
-    """Return passage text safe to put in the prompt: tags neutralised, ``[n]`` markers turned into ``(n)``."""
-    text = text.replace("<", "‹").replace(">", "›")
+    """Return passage text safe to put in the prompt: instruction-like sentences replaced by a marker, tags
+    neutralised, ``[n]`` markers turned into ``(n)``."""
+    text = neutralise_instructions(text).replace("<", "‹").replace(">", "›")
     return _FORGED.sub(r"(\1)", text)
 
 

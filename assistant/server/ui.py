@@ -17,7 +17,7 @@ from ..settings import Settings
 from .ui_articles import COLUMNS, UPLOAD_TYPES, ArticleHandlers
 from .ui_chat import ChatHandlers, new_state
 from .ui_examples import ExampleQuestions
-from .ui_render import sources_panel, stats_markdown
+from .ui_render import sources_panel, stats_html
 from .ui_style import CSS
 
 CHAT_CONCURRENCY = 8  # answers in progress at once (retrieval runs in parallel; the local LLM generates one at a time)
@@ -106,7 +106,7 @@ def build_ui(assistant: Assistant, settings: Settings) -> gr.Blocks:
                                                         elem_id="index-paste")
                         report = gr.HTML("", elem_id="index-report", js_on_load=None)
                         gr.Markdown("### Index")
-                        stats = gr.Markdown(elem_id="index-stats")
+                        stats = gr.HTML("", elem_id="index-stats", js_on_load=None)
                     with gr.Column(scale=3, min_width=420):
                         gr.Markdown("### Indexed articles")
                         search = gr.Textbox(show_label=False, placeholder="Search titles, outlets and authors",
@@ -121,7 +121,7 @@ def build_ui(assistant: Assistant, settings: Settings) -> gr.Blocks:
                             selected_text = gr.Markdown("Select an article in the list to delete it.",
                                                         elem_id="selected-article")
                             delete = gr.Button("Delete article", variant="stop", elem_id="delete-article",
-                                               interactive=False, scale=0, min_width=140)
+                                               interactive=False, scale=0, min_width=170)
                         delete_notice = gr.HTML("", elem_id="delete-notice", js_on_load=None)
 
         # -- chat wiring
@@ -162,7 +162,7 @@ def build_ui(assistant: Assistant, settings: Settings) -> gr.Blocks:
         # -- articles wiring
         def refresh(text: str) -> tuple:
             rows, ids, count = arts.listing(text)
-            return rows, ids, count, stats_markdown(assistant.stats()), gr.Dropdown(choices=outlet_choices())
+            return rows, ids, count, stats_html(assistant.stats()), gr.Dropdown(choices=outlet_choices())
 
         listing_outputs = [table, row_ids, caption, stats, outlets]
 

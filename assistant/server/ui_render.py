@@ -172,8 +172,8 @@ def message_html(text: str, kind: str = "error") -> str:
     return f'<div class="notice {esc(kind)}">{esc(text)}</div>'
 
 
-def stats_markdown(stats: dict) -> str:
-    """Return index statistics and the models and backend in use, as Markdown."""
+def stats_html(stats: dict) -> str:
+    """Return index statistics and the models and backend in use, as an HTML table."""
     rows = [
         ("Articles", f"{stats.get('articles', 0):,}"), ("Passages (chunks)", f"{stats.get('chunks', 0):,}"),
         ("Outlets", f"{stats.get('outlets', 0):,}"), ("Answering backend", stats.get("backend_description", "")),
@@ -181,4 +181,5 @@ def stats_markdown(stats: dict) -> str:
         ("Pipeline version", stats.get("pipeline_version", "")), ("Index", stats.get("chroma", "")),
         ("Collection", stats.get("collection", "")),
     ]
-    return "| | |\n|---|---|\n" + "\n".join(f"| {k} | {md_text(str(v))} |" for k, v in rows)
+    body = "".join(f"<tr><th>{esc(k)}</th><td>{esc(v)}</td></tr>" for k, v in rows)
+    return f'<table class="index-stats">{body}</table>'

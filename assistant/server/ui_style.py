@@ -31,7 +31,11 @@ a.cite { text-decoration: none; font-weight: 600; font-size: 0.85em; vertical-al
 .notice.info { background: #eff6ff; color: #1e3a8a; border: 1px solid #bfdbfe; }
 .index-report ul.counts { display: flex; gap: 1.2em; list-style: none; padding: 0; margin: 0.3em 0; }
 .index-report .failures { color: #991b1b; }
-#article-table table, #article-table td, #article-table th { font-family: var(--font); font-size: 0.9em; }
+#article-table { --font-mono: var(--font); }
+table.index-stats { border-collapse: collapse; font-size: 0.9em; width: 100%; }
+table.index-stats th, table.index-stats td { text-align: left; padding: 0.25em 0.5em; border: 0;
+  border-bottom: 1px solid var(--border-color-primary); vertical-align: top; }
+table.index-stats th { font-weight: 600; white-space: nowrap; width: 40%; }
 .source-card .passage { padding: 0.1em 0.6em; }
 </style>
 """

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from assistant.answering.answer import Answer, Citation, Passage
 from assistant.server.ui_render import (
-    answer_message, linked_answer, md_text, report_html, safe_url, source_card, sources_panel, stats_markdown,
+    answer_message, linked_answer, md_text, report_html, safe_url, source_card, sources_panel, stats_html,
     turn_sources,
 )
 
@@ -90,6 +90,6 @@ def test_report_lists_failures_with_escaped_reasons() -> None:
 
 def test_md_text_and_stats() -> None:
     assert md_text("a_b *c* [1](x) <i>") == "a\\_b \\*c\\* \\[1\\]\\(x\\) \\<i\\>"
-    table = stats_markdown({"articles": 609, "chunks": 8000, "outlets": 49, "backend_description": "extractive",
-                            "embedding_model": "all-MiniLM-L6-v2", "embedding_dimension": 384})
-    assert "| Articles | 609 |" in table and "384 dimensions" in table and "extractive" in table
+    table = stats_html({"articles": 609, "chunks": 8000, "outlets": 49, "backend_description": "extractive <x>",
+                        "embedding_model": "all-MiniLM-L6-v2", "embedding_dimension": 384})
+    assert "<th>Articles</th><td>609</td>" in table and "384 dimensions" in table and "extractive &lt;x&gt;" in table
