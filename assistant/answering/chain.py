@@ -22,6 +22,7 @@ from ..settings import Settings
 from ..text import QUESTION_WORDS, terms
 from .answer import Answer, Passage
 from .backends import Backends
+from .llamacpp import LlamaCppChat
 from .extractive import extractive_draft
 from .grounding import _GENERIC, check_answer
 from .passages import select_passages
@@ -71,6 +72,7 @@ class Answerer:
         self.backends = backends
         self.count_tokens = count_tokens
         self._template = prompts.answer_template()
+        self._warmed: set[str] = set()
 
     # -- steps
     def standalone_question(self, question: str, history: list[dict[str, str]], backend: str) -> str:
@@ -127,6 +129,11 @@ class Answerer:
             )
         else:
             model = self.backends.chat_model(backend)
+            if isinstance(model, LlamaCppChat) and backend not in self._warmed:
+                # Evaluate the fixed prefix (instructions, examples) once, so the first question pays only for its
+                # passages; llama.cpp reuses the longest common prefix of consecutive prompts.
+                self._warmed.add(backend)
+                model.warm(self._template.format_messages(passages="", question=""))
             write = RunnableLambda(self._prompt_inputs, name="prompt_inputs") | self._template | model | StrOutputParser()
         refuse = RunnableLambda(lambda ctx: NOT_IN_ARTICLES, name="refuse")
         return RunnableLambda(lambda ctx: refuse if ctx["skip"] else write, name="generate")
