@@ -1,0 +1,124 @@
+"""Indexing and answering speed on the MultiHop-RAG corpus, measured side by side in one run.
+
+    python benchmarks/bench_index_ask.py --json > benchmarks/results/index_ask.json
+
+1. The full pipeline: `Assistant.index(corpus.json)` into a fresh index (load, normalise, chunk, embed, write).
+2. Bare `SentenceTransformer.encode` of exactly the same chunk texts, same batch size (the floor the pipeline adds to).
+3. Re-indexing the unchanged corpus (must embed 0 chunks, in under 5% of the first run).
+4. `ask` with the local LLM: time to first token and total, over dev questions (4 passages); the extractive backend's
+   latency over the same questions.
+Peak memory is the process's max RSS (the LLM loads in the same process at step 4, so it is reported per step).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+CORPUS = REPO.parent / "shared" / "eval" / "multihop-rag" / "corpus.json"
+QUESTIONS = REPO.parent / "shared" / "eval" / "multihop-rag" / "MultiHopRAG.json"
+
+
+def _rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--questions", type=int, default=12, help="dev questions for the ask measurements")
+    parser.add_argument("--skip-local", action="store_true")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+
+    from assistant import Assistant, Settings
+    from assistant.indexer import embedding_text
+    from assistant.loading import load_source
+
+    out: dict = {}
+    with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
+        settings = Settings(index_dir=Path(tmp) / "index", seed_sample=False, backend="extractive")
+        assistant = Assistant(settings)
+
+        started = time.perf_counter()
+        first = assistant.index([CORPUS])
+        pipeline_s = time.perf_counter() - started
+        out["index"] = {"articles": first.added, "chunks": first.chunks_embedded, "seconds": round(pipeline_s, 1),
+                        "chunks_per_second": round(first.chunks_embedded / pipeline_s, 1),
+                        "peak_rss_mb": round(_rss_mb())}
+
+        # The same chunk texts through bare SentenceTransformer.encode (the model is already loaded: fair to both,
+        # the pipeline's figure includes its load).
+        articles = load_source(CORPUS).articles
+        from assistant.chunking import article_id
+        texts = []
+        for a in articles:
+            aid = article_id(a.body, assistant.chunker.config.pipeline_version)
+            texts += [embedding_text(a.title, c.text) for c in assistant.chunker.chunk(a.body, aid)]
+        model = assistant.embedder._model
+        started = time.perf_counter()
+        model.encode(texts, batch_size=settings.embedding_batch_size, normalize_embeddings=True,
+                     convert_to_numpy=True, show_progress_bar=False)
+        bare_s = time.perf_counter() - started
+        out["bare_encode"] = {"chunks": len(texts), "seconds": round(bare_s, 1)}
+        out["pipeline_overhead"] = round(pipeline_s / bare_s - 1, 3)
+
+        started = time.perf_counter()
+        second = assistant.index([CORPUS])
+        again_s = time.perf_counter() - started
+        out["reindex"] = {"chunks_embedded": second.chunks_embedded, "unchanged": second.unchanged,
+                          "seconds": round(again_s, 2), "share_of_first": round(again_s / pipeline_s, 4)}
+
+        questions = [q["query"] for i, q in enumerate(json.loads(QUESTIONS.read_text()))
+                     if i % 4 and q["question_type"] != "null_query"][: args.questions]
+        extractive = []
+        for q in questions:
+            started = time.perf_counter()
+            assistant.ask(q, backend="extractive")
+            extractive.append(time.perf_counter() - started)
+        out["ask_extractive"] = {"n": len(questions), "p50_s": round(statistics.median(extractive), 3),
+                                 "p95_s": round(_pct(extractive, 0.95), 3)}
+
+        if not args.skip_local:
+            started = time.perf_counter()
+            assistant.answerer.generator("local")  # load + warm the prefix (reported separately)
+            out["local_load_seconds"] = round(time.perf_counter() - started, 1)
+            ttft, total, tokens = [], [], []
+            for q in questions:
+                started = time.perf_counter()
+                first_token = None
+                n = 0
+                for event in assistant.stream(q, backend="local"):
+                    if event.kind == "token":
+                        n += 1
+                        if first_token is None:
+                            first_token = time.perf_counter() - started
+                total.append(time.perf_counter() - started)
+                if first_token is not None:
+                    ttft.append(first_token)
+                    tokens.append(n)
+            out["ask_local"] = {
+                "n": len(questions), "answered_with_tokens": len(ttft),
+                "ttft_p50_s": round(statistics.median(ttft), 2) if ttft else None,
+                "ttft_max_s": round(max(ttft), 2) if ttft else None,
+                "total_p50_s": round(statistics.median(total), 2), "total_max_s": round(max(total), 2),
+                "peak_rss_mb": round(_rss_mb()),
+            }
+        assistant.close()
+    print(json.dumps(out, indent=None if args.json else 2))
+
+
+if __name__ == "__main__":
+    main()
