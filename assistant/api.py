@@ -205,6 +205,11 @@ class Assistant:
         """Yield Events: ``rewrite`` (when a follow-up was made standalone), ``sources``, ``token``s, ``answer``."""
         return self.answerer.stream(validate_question(question), history, filters, self._backend(backend))
 
+    def retrieve(self, question: str, k: int | None = None, filters: Filters | None = None) -> list[StoredChunk]:
+        """Return the retrieved units for ``question``, best first: what `ask` gives the answering step and what
+        the evaluation scores. Raises InvalidRequest for an unusable question."""
+        return self.retriever.retrieve(validate_question(question), k or self.settings.retrieval_k, filters).chunks
+
     # -- inspection
     def stats(self) -> dict:
         articles, chunks = self.manifest.counts()

@@ -305,6 +305,61 @@ def serve(
     _run(body)
 
 
+@app.command("eval")
+def evaluate(
+    dataset: Annotated[Path, typer.Option("--dataset", help="A MultiHop-RAG folder (corpus.json, MultiHopRAG.json).")],
+    split: Annotated[str, typer.Option(help="dev, heldout or all.")] = "dev",
+    k: Annotated[int, typer.Option("--k", min=1, max=100, help="Units retrieved per question.")] = 10,
+    answers: Annotated[int, typer.Option("--answers", min=0, help="Also answer N questions end to end.")] = 0,
+    backend: BackendOpt = None,
+    eval_index: Annotated[Optional[Path], typer.Option("--eval-index", help="Index folder for the evaluation (default: ~/.cache/news-assistant/eval/<dataset>).")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Score retrieval (and optionally answers) on MultiHop-RAG, on the evaluation's own index."""
+
+    def body() -> int:
+        from .evaluation.multihop import DatasetError, load_dataset
+        from .evaluation.runner import run_eval
+
+        settings = _settings(None, backend=backend)
+        try:
+            data = load_dataset(dataset)
+            data.split(split)  # type: ignore[arg-type]
+        except DatasetError as exc:
+            raise UserError(str(exc)) from exc
+        with _progress(True) as progress:
+            result = run_eval(settings, data, split, k, answers, eval_index, progress)  # type: ignore[arg-type]
+        if as_json:
+            out.print_json(json.dumps(result))
+        else:
+            _print_eval(result)
+        return 0
+
+    _run(body)
+
+
+def _print_eval(result: dict) -> None:
+    from rich.table import Table
+
+    metrics = ["hits@4", "hits@10", "mrr@10", "map@10", "recall@10", "all_evidence@10"]
+    table = Table(title=f"{result['dataset']} / {result['split']}: retrieval, top {result['k']}")
+    table.add_column("questions")
+    for m in ["n", *metrics]:
+        table.add_column(m, justify="right")
+    table.add_row("all", *(str(result[m]) for m in ["n", *metrics]))
+    for kind, row in result["per_type"].items():
+        table.add_row(kind, *(str(row[m]) for m in ["n", *metrics]))
+    out.print(table)
+    out.print(f"retrieval latency p50 {result['p50_ms']} ms, p95 {result['p95_ms']} ms; index build "
+              f"{result['index_seconds']} s; retrieved units: max {result['max_chunk_tokens']} tokens, mean "
+              f"{result['mean_chunk_tokens']}")
+    if "answers" in result:
+        a = result["answers"]
+        out.print(f"answers ({a['backend']}, {a['n']} questions): accuracy {a['accuracy']}, exact match "
+                  f"{a['exact_match']}, refusal precision {a['refusal_precision']} recall {a['refusal_recall']}, "
+                  f"{a['seconds_per_answer']} s per answer")
+
+
 @app.command()
 def prepare() -> None:
     """Join and verify the local LLM's weights (done once; `make` runs it) and check the embedding model is there."""
