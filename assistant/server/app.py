@@ -41,13 +41,16 @@ def is_loopback(host: str) -> bool:
 
 
 def check_bind(settings: Settings, host: str) -> None:
-    """Refuse a non-loopback address unless authentication is configured (UI password or API token)."""
-    if is_loopback(host) or settings.api_key or settings.ui_auth:
+    """Refuse a non-loopback address unless the API key is set: it guards /api and /v1 (and, with no
+    ASSISTANT_UI_AUTH, the web UI); a UI password alone would leave the API open to the network."""
+    if is_loopback(host) or settings.api_key:
         return
+    why = ("only the web UI has a password (ASSISTANT_UI_AUTH); the API would be open" if settings.ui_auth
+           else "no authentication is set")
     raise ServeError(
-        f"refusing to listen on {host}: it is reachable from other machines and no authentication is set. Set "
-        "ASSISTANT_API_KEY (a bearer token for the API; also the web UI's password) or ASSISTANT_UI_AUTH "
-        "(user:password for the web UI), or keep the default --host 127.0.0.1."
+        f"refusing to listen on {host}: it is reachable from other machines and {why}. Set ASSISTANT_API_KEY (a "
+        "bearer token for the API; also the web UI's password unless ASSISTANT_UI_AUTH sets user:password for it), "
+        "or keep the default --host 127.0.0.1."
     )
 
 

@@ -298,3 +298,15 @@ def test_api_key_is_required_on_every_api_route(keyed: Server) -> None:
     assert httpx.get(f"{url}/health").status_code == 200  # liveness stays open
     unauthorized = httpx.get(f"{url}/api/stats").json()
     assert unauthorized["field"] == "Authorization" and "Bearer" in unauthorized["error"]
+
+
+def test_public_address_needs_the_api_key_even_with_a_ui_password(tmp_path: Path) -> None:
+    import subprocess
+
+    from tests.server.conftest import EXE
+
+    result = subprocess.run([EXE, "serve", "--host", "0.0.0.0", "--port", str(free_port())], capture_output=True,
+                            text=True, timeout=120, env={"ASSISTANT_INDEX_DIR": str(tmp_path / "i"),
+                                                         "ASSISTANT_UI_AUTH": "ann:pw", "PATH": "/usr/bin:/bin"})
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "refusing to listen on 0.0.0.0" in result.stderr and "the API would be open" in result.stderr

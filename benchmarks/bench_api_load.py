@@ -1,0 +1,199 @@
+"""/api/ask under load: latency percentiles and errors with N concurrent clients (extractive backend).
+
+    python benchmarks/bench_api_load.py [--clients 50] [--requests 500] [--index-dir DIR]
+
+Indexes the MultiHop-RAG corpus into a reusable folder (the first run takes minutes; later runs find every article
+unchanged), starts `assistant serve --backend extractive` on it, asks the dev questions (query numbers not divisible
+by 4) from N clients at once, each sending its next question as soon as the last one is answered, and writes the
+figures under `## HTTP API under load` in benchmarks/RESULTS.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+import httpx
+
+REPO = Path(__file__).resolve().parents[1]
+DATA = REPO.parent / "shared" / "eval" / "multihop-rag"
+RESULTS = REPO / "benchmarks" / "RESULTS.md"
+SECTION = "## HTTP API under load"
+EXE = str(Path(sys.executable).with_name("assistant"))
+
+
+def dev_questions(path: Path) -> list[str]:
+    """Return the dev questions: query numbers (0-based positions) not divisible by 4."""
+    queries = json.loads(path.read_text())
+    return [q["query"] for i, q in enumerate(queries) if i % 4 != 0]
+
+
+def percentile(values: list[float], p: float) -> float:
+    """Return the p-th percentile (nearest rank) of ``values``."""
+    ordered = sorted(values)
+    rank = max(1, min(len(ordered), round(p / 100 * len(ordered) + 0.5)))
+    return ordered[rank - 1]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def build_index(index_dir: Path, corpus: Path) -> dict:
+    """Index the corpus (incremental: a complete index costs a few seconds). Returns the index report."""
+    env = os.environ | {"ASSISTANT_INDEX_DIR": str(index_dir), "ASSISTANT_SEED_SAMPLE": "false"}
+    result = subprocess.run([EXE, "index", "--json", str(corpus)], capture_output=True, text=True, env=env,
+                            timeout=7200)
+    if result.returncode != 0:
+        sys.exit(f"indexing failed:\n{result.stderr}")
+    return json.loads(result.stdout)
+
+
+def start_server(index_dir: Path, port: int, log: Path) -> subprocess.Popen:
+    env = os.environ | {"ASSISTANT_INDEX_DIR": str(index_dir), "ASSISTANT_SEED_SAMPLE": "false",
+                        "GRADIO_ANALYTICS_ENABLED": "False", "ANONYMIZED_TELEMETRY": "False"}
+    process = subprocess.Popen([EXE, "serve", "--port", str(port), "--backend", "extractive"], env=env,
+                               stdout=log.open("w"), stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            sys.exit(f"the server exited:\n{log.read_text()[-3000:]}")
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/health", timeout=2).status_code == 200:
+                return process
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+    process.kill()
+    sys.exit("the server did not start")
+
+
+async def load(url: str, questions: list[str], clients: int, timeout: float) -> dict:
+    """Send ``questions`` from ``clients`` concurrent clients; return latencies, errors and counts."""
+    queue: asyncio.Queue[str] = asyncio.Queue()
+    for q in questions:
+        queue.put_nowait(q)
+    latencies: list[float] = []
+    errors: list[str] = []
+    refused = 0
+
+    async def client(http: httpx.AsyncClient) -> None:
+        nonlocal refused
+        while True:
+            try:
+                question = queue.get_nowait()
+            except asyncio.QueueEmpty:
+                return
+            started = time.perf_counter()
+            try:
+                response = await http.post("/api/ask", json={"question": question})
+                elapsed = time.perf_counter() - started
+                if response.status_code != 200:
+                    errors.append(f"{response.status_code}: {response.text[:200]}")
+                    continue
+                body = response.json()
+                if not isinstance(body.get("answer"), str) or not isinstance(body.get("citations"), list):
+                    errors.append(f"malformed body: {response.text[:200]}")
+                    continue
+                refused += bool(body["refused"])
+                latencies.append(elapsed)
+            except (httpx.HTTPError, ValueError) as exc:
+                errors.append(f"{type(exc).__name__}: {exc}")
+
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    async with httpx.AsyncClient(base_url=url, timeout=timeout, limits=limits) as http:
+        started = time.perf_counter()
+        await asyncio.gather(*(client(http) for _ in range(clients)))
+        wall = time.perf_counter() - started
+    return {"latencies": latencies, "errors": errors, "refused": refused, "wall": wall}
+
+
+def write_results(text: str) -> None:
+    """Replace this benchmark's section of RESULTS.md (other sections are kept)."""
+    current = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n"
+    pattern = re.compile(rf"^{re.escape(SECTION)}\n.*?(?=^## |\Z)", re.S | re.M)
+    block = f"{SECTION}\n\n{text.strip()}\n\n"
+    updated = pattern.sub(lambda _m: block, current) if pattern.search(current) else current.rstrip() + "\n\n" + block
+    RESULTS.write_text(updated)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument("--requests", type=int, default=500, help="questions asked in the measured run")
+    parser.add_argument("--warmup", type=int, default=10, help="questions asked (one at a time) before measuring")
+    parser.add_argument("--index-dir", type=Path,
+                        default=Path.home() / ".cache" / "news-assistant" / "bench" / "multihop-index")
+    parser.add_argument("--timeout", type=float, default=300, help="seconds a client waits for one answer")
+    parser.add_argument("--no-write", action="store_true", help="print the figures, leave RESULTS.md alone")
+    args = parser.parse_args()
+
+    questions = dev_questions(DATA / "MultiHopRAG.json")
+    started = time.perf_counter()
+    report = build_index(args.index_dir, DATA / "corpus.json")
+    index_seconds = time.perf_counter() - started
+    print(f"index: {json.dumps(report)} ({index_seconds:.0f} s)", file=sys.stderr)
+
+    port = free_port()
+    log = args.index_dir.parent / "bench-api-load-server.log"
+    server = start_server(args.index_dir, port, log)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        stats = httpx.get(f"{url}/api/stats").json()
+        for q in questions[: args.warmup]:
+            httpx.post(f"{url}/api/ask", json={"question": q}, timeout=args.timeout).raise_for_status()
+        measured = questions[args.warmup : args.warmup + args.requests]
+        result = asyncio.run(load(url, measured, args.clients, args.timeout))
+    finally:
+        server.terminate()
+        server.wait(30)
+
+    lat = result["latencies"]
+    ms = {name: 1000 * value for name, value in {
+        "p50": percentile(lat, 50), "p95": percentile(lat, 95), "p99": percentile(lat, 99), "max": max(lat),
+        "mean": statistics.fmean(lat), "min": min(lat)}.items()} if lat else {}
+    command = "python benchmarks/bench_api_load.py " + " ".join(sys.argv[1:])
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=REPO).stdout
+    errors = result["errors"]
+    lines = [
+        f"`{command.strip()}` (commit {commit.strip()}, {datetime.now(timezone.utc):%Y-%m-%d}, {os.cpu_count()} cores, "
+        f"{platform.python_version()}; client and server on the same machine)",
+        "",
+        f"{len(measured)} dev questions of MultiHop-RAG asked by {args.clients} concurrent clients against "
+        f"`assistant serve --backend extractive` over the indexed corpus ({stats['articles']} articles, "
+        f"{stats['chunks']} chunks); each client sends its next question when the last is answered; "
+        f"{args.warmup} warm-up questions first, not measured.",
+        "",
+        "| requests | errors | refused | wall time | throughput | p50 | p95 | p99 | max | mean |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        f"| {len(measured)} | {len(errors)} | {result['refused']} | {result['wall']:.1f} s | "
+        f"{len(lat) / result['wall']:.2f} req/s | {ms.get('p50', 0):,.0f} ms | {ms.get('p95', 0):,.0f} ms | "
+        f"{ms.get('p99', 0):,.0f} ms | {ms.get('max', 0):,.0f} ms | {ms.get('mean', 0):,.0f} ms |",
+        "",
+        f"Single-client latency is about the p50 divided by the clients in flight: the server answers "
+        f"{len(lat) / result['wall']:.2f} questions a second on {os.cpu_count()} cores whatever the concurrency, "
+        "so under 50 clients a request mostly waits for the ones before it.",
+    ]
+    if errors:
+        lines += ["", "First errors:", *(f"- `{e}`" for e in errors[:5])]
+    text = "\n".join(lines)
+    print(text)
+    if not args.no_write:
+        write_results(text)
+
+
+if __name__ == "__main__":
+    main()
