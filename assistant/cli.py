@@ -143,6 +143,8 @@ def index(
             )
             for failure in data["failed"]:
                 err.print(f"[red]failed:[/] {escape(failure['path'])}: {escape(failure['error'])}")
+            for warning in data.get("warnings", []):
+                err.print(f"[yellow]warning:[/] {escape(warning['path'])}: {escape(warning['warning'])}")
         return 1 if data["failed"] else 0
 
     _run(body)

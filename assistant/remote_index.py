@@ -83,7 +83,7 @@ def send(url: str, paths: list[Path], api_key: str | None, progress: Progress | 
     files, failed = collect(paths)
     total = len(files)
     report: dict = {"added": 0, "updated": 0, "unchanged": 0, "removed": 0, "duplicates": 0, "chunks_embedded": 0,
-                    "chunks_deleted": 0, "repaired": 0, "failed": [], "seconds": 0.0}
+                    "chunks_deleted": 0, "repaired": 0, "failed": [], "warnings": [], "seconds": 0.0}
     headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
     sent = 0
     with httpx.Client(base_url=url.rstrip("/"), headers=headers, timeout=httpx.Timeout(timeout, connect=10)) as client:
@@ -106,7 +106,7 @@ def send(url: str, paths: list[Path], api_key: str | None, progress: Progress | 
                 raise RemoteIndexError(f"the server at {url} answered {response.status_code}: {_error_of(response)}")
             part = response.json()
             for key in report:
-                report[key] += part[key]
+                report[key] += part.get(key, type(report[key])())
     if progress:
         progress("sending", total, total)
     report["failed"] = [f.as_dict() for f in failed] + report["failed"]

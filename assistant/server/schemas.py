@@ -128,6 +128,11 @@ class FailedInput(BaseModel):
     error: str
 
 
+class InputWarning(BaseModel):
+    path: str = Field(description="The input the warning is about.")
+    warning: str
+
+
 class IndexReportOut(BaseModel):
     added: int
     updated: int
@@ -138,6 +143,8 @@ class IndexReportOut(BaseModel):
     chunks_deleted: int
     repaired: int
     failed: list[FailedInput]
+    warnings: list[InputWarning] = Field(default_factory=list, description="Indexed, but worth a look (e.g. a "
+                                         "publication date in the future).")
     seconds: float
 
 
