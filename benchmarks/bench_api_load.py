@@ -121,6 +121,22 @@ async def load(url: str, questions: list[str], clients: int, timeout: float) -> 
     return {"latencies": latencies, "errors": errors, "refused": refused, "wall": wall}
 
 
+def figures(latencies: list[float]) -> dict[str, float]:
+    """Return p50/p95/p99/max/mean of ``latencies`` in milliseconds ({} when empty)."""
+    if not latencies:
+        return {}
+    return {"p50": 1000 * percentile(latencies, 50), "p95": 1000 * percentile(latencies, 95),
+            "p99": 1000 * percentile(latencies, 99), "max": 1000 * max(latencies),
+            "mean": 1000 * statistics.fmean(latencies)}
+
+
+def row(label: str, asked: int, result: dict, ms: dict[str, float]) -> str:
+    done = len(result["latencies"])
+    return (f"| {label} | {asked} | {len(result['errors'])} | {result['refused']} | {result['wall']:.1f} s | "
+            f"{done / result['wall']:.2f} req/s | " + " | ".join(f"{ms.get(k, 0):,.0f} ms"
+                                                             for k in ("p50", "p95", "p99", "max", "mean")) + " |")
+
+
 def write_results(text: str) -> None:
     """Replace this benchmark's section of RESULTS.md (other sections are kept)."""
     current = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n"
@@ -135,6 +151,7 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--requests", type=int, default=500, help="questions asked in the measured run")
     parser.add_argument("--warmup", type=int, default=10, help="questions asked (one at a time) before measuring")
+    parser.add_argument("--single", type=int, default=30, help="questions asked by one client alone, for reference")
     parser.add_argument("--index-dir", type=Path,
                         default=Path.home() / ".cache" / "news-assistant" / "bench" / "multihop-index")
     parser.add_argument("--timeout", type=float, default=300, help="seconds a client waits for one answer")
@@ -147,6 +164,7 @@ def main() -> None:
     index_seconds = time.perf_counter() - started
     print(f"index: {json.dumps(report)} ({index_seconds:.0f} s)", file=sys.stderr)
 
+    load_before = os.getloadavg()[0]
     port = free_port()
     log = args.index_dir.parent / "bench-api-load-server.log"
     server = start_server(args.index_dir, port, log)
@@ -155,38 +173,40 @@ def main() -> None:
         stats = httpx.get(f"{url}/api/stats").json()
         for q in questions[: args.warmup]:
             httpx.post(f"{url}/api/ask", json={"question": q}, timeout=args.timeout).raise_for_status()
-        measured = questions[args.warmup : args.warmup + args.requests]
+        alone = questions[args.warmup : args.warmup + args.single]
+        single = asyncio.run(load(url, alone, 1, args.timeout))
+        measured = questions[args.warmup + args.single : args.warmup + args.single + args.requests]
         result = asyncio.run(load(url, measured, args.clients, args.timeout))
     finally:
         server.terminate()
         server.wait(30)
 
-    lat = result["latencies"]
-    ms = {name: 1000 * value for name, value in {
-        "p50": percentile(lat, 50), "p95": percentile(lat, 95), "p99": percentile(lat, 99), "max": max(lat),
-        "mean": statistics.fmean(lat), "min": min(lat)}.items()} if lat else {}
+    ms = figures(result["latencies"])
+    alone_ms = figures(single["latencies"])
     command = "python benchmarks/bench_api_load.py " + " ".join(sys.argv[1:])
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=REPO).stdout
-    errors = result["errors"]
+    errors = result["errors"] + single["errors"]
     lines = [
-        f"`{command.strip()}` (commit {commit.strip()}, {datetime.now(timezone.utc):%Y-%m-%d}, {os.cpu_count()} cores, "
+        f"`{command.strip()}` (commit {commit.strip()}, {datetime.now(timezone.utc):%Y-%m-%d}, {os.cpu_count()} cores "
+        f"shared with other work (1-minute load average {load_before:.1f} before the run), Python "
         f"{platform.python_version()}; client and server on the same machine)",
         "",
-        f"{len(measured)} dev questions of MultiHop-RAG asked by {args.clients} concurrent clients against "
-        f"`assistant serve --backend extractive` over the indexed corpus ({stats['articles']} articles, "
-        f"{stats['chunks']} chunks); each client sends its next question when the last is answered; "
-        f"{args.warmup} warm-up questions first, not measured.",
+        f"Dev questions of MultiHop-RAG (query numbers not divisible by 4) asked of `assistant serve --backend "
+        f"extractive` over the indexed corpus ({stats['articles']} articles, {stats['chunks']} chunks): first by one "
+        f"client alone, then by {args.clients} concurrent clients, each sending its next question as soon as the last "
+        f"is answered. {args.warmup} warm-up questions first, not measured. Latency is the whole POST /api/ask "
+        "round trip; an error is any non-200, a malformed body or a failed connection.",
         "",
-        "| requests | errors | refused | wall time | throughput | p50 | p95 | p99 | max | mean |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
-        f"| {len(measured)} | {len(errors)} | {result['refused']} | {result['wall']:.1f} s | "
-        f"{len(lat) / result['wall']:.2f} req/s | {ms.get('p50', 0):,.0f} ms | {ms.get('p95', 0):,.0f} ms | "
-        f"{ms.get('p99', 0):,.0f} ms | {ms.get('max', 0):,.0f} ms | {ms.get('mean', 0):,.0f} ms |",
-        "",
-        f"Single-client latency is about the p50 divided by the clients in flight: the server answers "
-        f"{len(lat) / result['wall']:.2f} questions a second on {os.cpu_count()} cores whatever the concurrency, "
-        "so under 50 clients a request mostly waits for the ones before it.",
+        "| clients | requests | errors | refused | wall time | throughput | p50 | p95 | p99 | max | mean |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        row("1", len(alone), single, alone_ms),
+        row(str(args.clients), len(measured), result, ms),
     ]
+    done = len(result["latencies"])
+    if done:
+        lines += ["", f"Under load a request mostly waits its turn: the server answers {done / result['wall']:.2f} "
+                  f"questions a second in all, so {args.clients} clients in flight wait about "
+                  f"{args.clients / (done / result['wall']):.0f} s each ({ms['mean'] / 1000:.0f} s measured)."]
     if errors:
         lines += ["", "First errors:", *(f"- `{e}`" for e in errors[:5])]
     text = "\n".join(lines)
