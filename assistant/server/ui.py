@@ -7,7 +7,7 @@ Only one endpoint is public in Gradio's API: ``/chat`` (message -> answer text w
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import gradio as gr
@@ -133,26 +133,36 @@ def build_ui(assistant: Assistant, settings: Settings) -> gr.Blocks:
             return start(value)
 
         def done() -> tuple:
-            return gr.Button(visible=True), gr.Button(visible=False)
+            return gr.Button(visible=True), gr.Button(visible=False, value="Stop", interactive=True)
 
+        def answer(message: str, chatbot: list, state: dict, outlets: list[str] | None, after: str | None,
+                   before: str | None, request: gr.Request) -> Iterator[tuple]:
+            yield from chat.respond(message, chatbot, state, outlets, after, before, stop_key=request.session_hash)
+
+        def stop_answer(request: gr.Request) -> Any:
+            chat.request_stop(request.session_hash)
+            return gr.Button(value="Stopping…", interactive=False)
+
+        def clear(request: gr.Request) -> tuple:
+            chat.request_stop(request.session_hash, discard=True)
+            return [], sources_panel([]), new_state(), ""
+
+        # Stop is a per-session flag the answering generator checks between steps (not Gradio's task cancellation:
+        # a cancel landing while the model evaluates the prompt left the event pending in the browser for good).
         answer_kw: dict[str, Any] = dict(
-            fn=chat.respond, inputs=[pending, chatbot, conversation, outlets, after, before],
+            fn=answer, inputs=[pending, chatbot, conversation, outlets, after, before],
             outputs=[chatbot, sources, conversation], concurrency_id="chat", concurrency_limit=CHAT_CONCURRENCY,
             show_progress="hidden", **PRIVATE,
         )
         start_outputs = [question, pending, send, stop]
-        answering = []
         for trigger in (question.submit(start, [question], start_outputs, queue=False, **PRIVATE),
                         send.click(start, [question], start_outputs, queue=False, **PRIVATE),
                         chatbot.example_select(start_example, None, start_outputs, queue=False, **PRIVATE)):
-            event = trigger.then(**answer_kw)
-            event.then(done, None, [send, stop], queue=False, **PRIVATE)
-            answering.append(event)
-        stop.click(chat.stopped, [chatbot], [chatbot], cancels=answering, queue=False, **PRIVATE).then(
+            trigger.then(**answer_kw).then(done, None, [send, stop], queue=False, **PRIVATE)
+        stop.click(stop_answer, None, [stop], queue=False, **PRIVATE)
+        new_chat.click(clear, None, [chatbot, sources, conversation, question], queue=False, **PRIVATE).then(
             done, None, [send, stop], queue=False, **PRIVATE)
-        new_chat.click(lambda: ([], sources_panel([]), new_state(), "") , None,
-                       [chatbot, sources, conversation, question], cancels=answering, queue=False,
-                       **PRIVATE).then(done, None, [send, stop], queue=False, **PRIVATE)
+        chatbot.clear(clear, None, [chatbot, sources, conversation, question], queue=False, **PRIVATE)
 
         gr.api(chat.api_chat, api_name="chat", concurrency_id="chat", concurrency_limit=CHAT_CONCURRENCY,
                api_description="Answer one question from the indexed articles. Returns the answer text; each "

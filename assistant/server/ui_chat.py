@@ -6,6 +6,7 @@ Gradio-free except for ``gr.Error`` in the API endpoint, so the handlers can be 
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -22,6 +23,8 @@ log = logging.getLogger(__name__)
 MAX_HISTORY_TURNS = 6  # question/answer pairs kept for rewriting follow-ups
 EMPTY_INDEX = ("The index is empty, so there is nothing to answer from yet. Add articles in the **Articles** tab "
                "(upload files or paste an article), then ask again.")
+
+STOPPED = "\n\n<span class=\"answer-note\">Stopped.</span>"
 
 Messages = list[dict[str, Any]]
 Outputs = tuple[Messages, str, dict]
@@ -70,11 +73,41 @@ def filters_note(filters: Filters) -> str:
     return "; ".join(bits)
 
 
+class StopSignals:
+    """Per-session requests to stop the answer being written: "stop" (say so in the chat) or "discard" (the
+    conversation was cleared: end silently). The answering generator checks them between steps, in its own thread,
+    so the answer stream is closed where it runs and the model is released at once."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._flags: dict[str, str] = {}
+
+    def begin(self, key: str | None) -> None:
+        if key:
+            with self._lock:
+                self._flags.pop(key, None)
+
+    def request(self, key: str | None, discard: bool = False) -> None:
+        if key:
+            with self._lock:
+                self._flags[key] = "discard" if discard else "stop"
+
+    def check(self, key: str | None) -> str | None:
+        if not key:
+            return None
+        with self._lock:
+            return self._flags.get(key)
+
+    def end(self, key: str | None) -> None:
+        self.begin(key)
+
+
 class ChatHandlers:
     """Chat event handlers over one shared Assistant; every piece of conversation state lives in the session."""
 
     def __init__(self, assistant: Assistant) -> None:
         self.assistant = assistant
+        self.stops = StopSignals()
 
     def backend_name(self) -> str:
         return self.assistant.backends.describe(self.assistant.settings.backend)
@@ -84,9 +117,9 @@ class ChatHandlers:
         return total == 0
 
     def respond(self, message: str, chatbot: Messages | None, state: dict | None, outlets: Sequence[str] | None,
-                after: str | None, before: str | None) -> Iterator[Outputs]:
+                after: str | None, before: str | None, stop_key: str | None = None) -> Iterator[Outputs]:
         """Yield (chat messages, sources panel, state) as the answer is built: sources first, then tokens, then
-        the checked answer replacing the draft."""
+        the checked answer replacing the draft. ``stop_key`` names the session whose stop requests end it early."""
         chat = list(chatbot or [])
         state = dict(state or new_state())
         sections = list(state["sections"])
@@ -118,28 +151,44 @@ class ChatHandlers:
         yield snapshot()
 
         standalone, passages, draft, answer = question, [], "", None
+        self.stops.begin(stop_key)
         try:
-            for event in self.assistant.stream(question, history=state["history"], filters=filters):
-                if event.kind == "rewrite":
-                    standalone = event.data
-                    chat.insert(len(chat) - 1, {"role": "assistant", "content": md_text(standalone),
-                                                "metadata": {"title": "Searched for (follow-up made standalone)",
-                                                             "status": "done"}})
-                    sections[-1] = turn_sources(turn, message, standalone, status="Searching the articles…",
-                                                state="searching")
-                elif event.kind == "sources":
-                    passages = list(event.data)
-                    status = (f"{len(passages)} passages found; writing the answer…" if passages
-                              else "No passage matches the question.")
-                    sections[-1] = turn_sources(turn, message, standalone, passages=passages, status=status,
-                                                state="answering")
-                    chat[-1]["content"] = "*Writing the answer…*"
-                elif event.kind == "token":
-                    draft += event.data
-                    chat[-1]["content"] = streaming_message(draft)
-                elif event.kind == "answer":
-                    answer = event.data
-                yield snapshot()
+            events = self.assistant.stream(question, history=state["history"], filters=filters)
+            try:
+                for event in events:
+                    signal = self.stops.check(stop_key)
+                    if signal == "discard":
+                        return
+                    if signal == "stop":
+                        chat[-1]["content"] = (md_text(draft) if draft else "") + STOPPED
+                        sections[-1] = turn_sources(turn, message, standalone, passages=passages,
+                                                    status="Stopped before the answer was finished.",
+                                                    state="stopped")
+                        yield snapshot()
+                        return
+                    if event.kind == "rewrite":
+                        standalone = event.data
+                        chat.insert(len(chat) - 1, {"role": "assistant", "content": md_text(standalone),
+                                                    "metadata": {"title": "Searched for (follow-up made standalone)",
+                                                                 "status": "done"}})
+                        sections[-1] = turn_sources(turn, message, standalone, status="Searching the articles…",
+                                                    state="searching")
+                    elif event.kind == "sources":
+                        passages = list(event.data)
+                        status = (f"{len(passages)} passages found; writing the answer…" if passages
+                                  else "No passage matches the question.")
+                        sections[-1] = turn_sources(turn, message, standalone, passages=passages, status=status,
+                                                    state="answering")
+                        chat[-1]["content"] = "*Writing the answer…*"
+                    elif event.kind == "token":
+                        draft += event.data
+                        chat[-1]["content"] = streaming_message(draft)
+                    elif event.kind == "answer":
+                        answer = event.data
+                    yield snapshot()
+            finally:  # stopped, failed or closed: close the answer stream too, releasing the model
+                getattr(events, "close", lambda: None)()
+                self.stops.end(stop_key)
         except Exception as exc:  # noqa: BLE001 - every failure becomes a plain message in the chat
             if not isinstance(exc, (InvalidRequest, BackendError)) and not _llm_failure(exc):
                 log.exception("answering %r failed", question)
@@ -167,13 +216,9 @@ class ChatHandlers:
                    {"role": "assistant", "content": answer.text}][-2 * MAX_HISTORY_TURNS:]
         return chat, sources_panel(sections), {"history": history, "sections": sections}
 
-    def stopped(self, chatbot: Messages | None) -> Messages:
-        """Return the chat with the interrupted answer marked as stopped."""
-        chat = list(chatbot or [])
-        if chat and chat[-1].get("role") == "assistant" and not chat[-1].get("metadata"):
-            content = str(chat[-1].get("content") or "").removesuffix(" ▍")
-            chat[-1] = {"role": "assistant", "content": content + "\n\n<span class=\"answer-note\">Stopped.</span>"}
-        return chat
+    def request_stop(self, stop_key: str | None, discard: bool = False) -> None:
+        """Ask the session's answer in progress to stop (``discard``: end it without a word, the chat was cleared)."""
+        self.stops.request(stop_key, discard)
 
     def api_chat(self, message: str) -> str:
         """Return the grounded answer text (with [n] markers) for one question. Raises gr.Error with a plain

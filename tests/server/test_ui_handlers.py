@@ -177,3 +177,27 @@ def test_example_questions_are_answerable(ui: tuple) -> None:
         answer = chat.assistant.ask(question, backend="extractive")
         assert not answer.refused and answer.citations, question
 
+
+
+def test_stop_request_ends_the_answer_and_discard_ends_it_silently(ui: tuple) -> None:
+    chat, _ = ui
+    steps = chat.respond(QUESTION, [], new_state(), None, None, None, stop_key="session-a")
+    for messages, panel, _ in steps:
+        if 'data-state="answering"' in panel:
+            chat.request_stop("session-b")  # another session's stop changes nothing here
+            chat.request_stop("session-a")
+            break
+    *_, (messages, panel, state) = list(steps)
+    assert "Stopped." in messages[-1]["content"] and "uniforms" not in messages[-1]["content"]
+    assert 'data-state="stopped"' in panel and state["history"] == []
+    assert chat.stops.check("session-a") is None  # cleared when the answer ended
+    # the next question of the session is answered normally
+    messages, _, _ = list(chat.respond(QUESTION, [], new_state(), None, None, None, stop_key="session-a"))[-1]
+    assert "uniforms" in messages[-1]["content"]
+    steps = chat.respond(QUESTION, [], new_state(), None, None, None, stop_key="session-c")
+    seen = []
+    for step in steps:
+        seen.append(step)
+        if 'data-state="answering"' in step[1]:
+            chat.request_stop("session-c", discard=True)
+    assert all("uniforms" not in m[0][-1]["content"] and "Stopped." not in m[0][-1]["content"] for m in seen)
