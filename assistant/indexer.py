@@ -103,7 +103,10 @@ class Indexer:
         """Index files/folders (None = every source indexed before). Bad inputs are reported, the rest indexed."""
         started = time.perf_counter()
         with self.lock, self._mutex:
-            sources = [p.expanduser().resolve() for p in paths] if paths else [Path(s) for s in self.manifest.sources()]
+            # With no path: every file or folder indexed before (labels such as "upload" or "api" name no file).
+            sources = [p.expanduser().resolve() for p in paths] if paths else [
+                Path(s) for s in self.manifest.sources() if Path(s).is_absolute()
+            ]
             report = IndexReport()
             batches: list[SourceBatch] = []
             for i, path in enumerate(sources):

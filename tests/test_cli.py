@@ -105,3 +105,18 @@ def test_terminal_chat_with_follow_up() -> None:
     assert result.returncode == 0, result.stderr
     assert "uniforms" in result.stdout and "masks" in result.stdout
     assert "searching for:" in result.stderr  # the follow-up was made standalone
+
+
+def test_unreachable_llm_backend_is_one_clear_line() -> None:
+    env_backup = os.environ.get("ASSISTANT_OPENAI_BASE_URL")
+    os.environ["ASSISTANT_OPENAI_BASE_URL"] = "http://127.0.0.1:9/v1"
+    try:
+        result = run("ask", "--backend", "openai", "What did the executive order tell Chicago police to wear?")
+    finally:
+        if env_backup is None:
+            del os.environ["ASSISTANT_OPENAI_BASE_URL"]
+        else:
+            os.environ["ASSISTANT_OPENAI_BASE_URL"] = env_backup
+    assert result.returncode == 2
+    assert "LLM backend OpenAI-compatible" in result.stderr and "127.0.0.1:9" in result.stderr
+    _no_traceback(result)

@@ -135,3 +135,14 @@ def test_delete_article(assistant: Assistant) -> None:
     assert assistant.delete_article(article_id)
     assert assistant.store.count() == 0 and assistant.manifest.counts() == (0, 0)
     assert not assistant.delete_article(article_id)
+
+
+def test_uploads_do_not_break_reindexing_everything(assistant: Assistant, tmp_path: Path) -> None:
+    story = tmp_path / "story.txt"
+    story.write_text("Budget vote\n\nThe council approved the budget on Tuesday.")
+    assistant.index([story])
+    upload = assistant.index_text("Title: Rates held\n\nThe central bank held rates on Wednesday.", "rates.txt")
+    assert upload.added == 1 and not upload.failed
+    report = assistant.index()  # every source indexed before: the file, not the "upload" label
+    assert not report.failed and report.unchanged == 1
+    assert assistant.manifest.counts()[0] == 2

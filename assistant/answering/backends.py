@@ -20,6 +20,22 @@ class BackendError(RuntimeError):
     """A backend is unknown, unreachable or misconfigured."""
 
 
+def as_backend_error(exc: BaseException, description: str) -> BackendError | None:
+    """Return a BackendError for a failure of a remote LLM (connection, timeout, HTTP error), else None."""
+    if isinstance(exc, BackendError):
+        return exc
+    seen: BaseException | None = exc
+    while seen is not None:  # the client's own error is often wrapped by the LangChain integration
+        module = type(seen).__module__.split(".")[0]
+        if isinstance(seen, (ConnectionError, TimeoutError)) or module in _REMOTE_MODULES:
+            return BackendError(f"the LLM backend {description} failed or cannot be reached: {exc}")
+        seen = seen.__cause__ or seen.__context__
+    return None
+
+
+_REMOTE_MODULES = ("openai", "httpx", "httpcore", "ollama", "langchain_openai", "langchain_ollama")
+
+
 class Backends:
     """Builds and caches one chat model per backend name."""
 

@@ -7,6 +7,7 @@ the standalone question, the sources (as soon as retrieval ends), the model's to
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -21,7 +22,7 @@ from ..sentences import sentence_spans
 from ..settings import Settings
 from ..text import QUESTION_WORDS, terms
 from .answer import Answer, Passage
-from .backends import Backends
+from .backends import Backends, as_backend_error
 from .llamacpp import LlamaCppChat
 from .extractive import extractive_draft
 from .grounding import _GENERIC, check_answer
@@ -156,21 +157,34 @@ class Answerer:
         )
 
     # -- entry points
+    @contextmanager
+    def _backend_errors(self, backend: str) -> Iterator[None]:
+        """Turn a remote LLM's connection or HTTP failure into a BackendError that names the backend."""
+        try:
+            yield
+        except Exception as exc:
+            mapped = as_backend_error(exc, self.backends.describe(backend))
+            if mapped is None or mapped is exc:
+                raise
+            raise mapped from exc
+
     def ask(self, question: str, history: Sequence | None, filters: Filters | None, backend: str) -> Answer:
-        return self.chain(backend).invoke(
-            {"question": question, "history": history, "filters": filters, "backend": backend}
-        )
+        with self._backend_errors(backend):
+            return self.chain(backend).invoke(
+                {"question": question, "history": history, "filters": filters, "backend": backend}
+            )
 
     def stream(self, question: str, history: Sequence | None, filters: Filters | None, backend: str) -> Iterator[Event]:
-        ctx = RunnableLambda(self._prepare, name="retrieve").invoke(
-            {"question": question, "history": history, "filters": filters, "backend": backend}
-        )
-        if ctx["standalone"] != question:
-            yield Event("rewrite", ctx["standalone"])
-        yield Event("sources", ctx["passages"])
-        draft, sentinel = "", SentinelFilter()
-        for token in self.generator(backend).stream(ctx):
-            draft += token
-            if shown := sentinel.feed(token):
-                yield Event("token", shown)
-        yield Event("answer", self._check({**ctx, "draft": draft}))
+        with self._backend_errors(backend):
+            ctx = RunnableLambda(self._prepare, name="retrieve").invoke(
+                {"question": question, "history": history, "filters": filters, "backend": backend}
+            )
+            if ctx["standalone"] != question:
+                yield Event("rewrite", ctx["standalone"])
+            yield Event("sources", ctx["passages"])
+            draft, sentinel = "", SentinelFilter()
+            for token in self.generator(backend).stream(ctx):
+                draft += token
+                if shown := sentinel.feed(token):
+                    yield Event("token", shown)
+            yield Event("answer", self._check({**ctx, "draft": draft}))
