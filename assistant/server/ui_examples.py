@@ -22,7 +22,13 @@ _NAME = r"[A-Z][\w'’.\-]+(?:\s+(?:[A-Z][\w'’.\-]+|of|de|van|von))*"
 _SPEAKER = re.compile(rf"(?:,|\bas)\s+({_NAME})\s+(?:said|says|told|announced|wrote)\b")
 _SPEAKER_FIRST = re.compile(rf"^({_NAME})\s+(?:said|says|announced|told)\b")
 _ENTITY = re.compile(r"(?<!^)(?<![.:?!]\s)\b[A-Z][\w'’\-]*(?:\s+[A-Z][\w'’\-]*)*")
-_SKIP = {"The", "A", "An", "This", "That", "He", "She", "It", "They", "We", "I", "But", "And", "In", "On"}
+_SKIP = {"The", "A", "An", "This", "That", "He", "She", "It", "They", "We", "I", "But", "And", "In", "On", "Mr", "Ms",
+         "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday", "January", "February", "March",
+         "April", "May", "June", "July", "August", "September", "October", "November", "December", "Table"}
+
+
+def _clean(entity: str) -> str:
+    return re.sub(r"['’]s$", "", entity.strip(" .,'’-"))
 
 
 def _speaker_questions(body: str) -> list[str]:
@@ -30,25 +36,41 @@ def _speaker_questions(body: str) -> list[str]:
     for start, end in sentence_spans(body[:1500])[:3]:
         sentence = body[start:end]
         for match in (*_SPEAKER.finditer(sentence), *_SPEAKER_FIRST.finditer(sentence)):
-            name = match.group(1).strip(" .")
+            name = _clean(match.group(1))
             if name.split()[0] not in _SKIP and len(name) > 3:
                 out.append(f"What did {name} say?")
     return out
 
 
-def _title_questions(row: ArticleRow) -> list[str]:
+def _entities(text: str) -> list[str]:
+    """Return proper-noun phrases of ``text`` (not sentence-initial words), longest first."""
+    found = []
+    for start, end in sentence_spans(text) or [(0, len(text))]:
+        for raw in _ENTITY.findall(text[start:end]):
+            entity = _clean(raw)
+            words = entity.split()
+            if len(entity) > 3 and words and words[0] not in _SKIP and entity.lower() not in STOPWORDS \
+                    and len(words) <= 4:
+                found.append(entity)
+    return sorted(dict.fromkeys(found), key=lambda e: (-len(e.split()), -len(e)))
+
+
+def _title_case(title: str) -> bool:
+    words = [w for w in title.split() if w[:1].isalpha() and len(w) > 3]
+    return bool(words) and sum(w[0].isupper() for w in words) / len(words) > 0.6
+
+
+def _topic_questions(row: ArticleRow, body: str) -> list[str]:
     title = row.title.rstrip("…. ")
-    entities = [e.strip() for e in _ENTITY.findall(title)]
-    entities = [e for e in entities if e.lower() not in STOPWORDS and len(e) > 3 and e.split()[0] not in _SKIP]
-    outlet = row.source or "the article"
-    verb = "report" if row.source else "say"
-    picks = sorted(dict.fromkeys(entities), key=len, reverse=True)[:2]
-    return [f"What does {outlet} {verb} about {e}?" for e in picks]
+    text = body[:600] if _title_case(title) else title
+    outlet = row.source if row.source and len(row.source.split()) <= 3 and "|" not in row.source else ""
+    ask = f"What does {outlet} report about" if outlet else "What do the articles say about"
+    return [f"{ask} {e}?" for e in _entities(text) if e != outlet][:2]
 
 
 def candidate_questions(row: ArticleRow, body: str) -> list[str]:
     """Return example question candidates for one article, best first."""
-    return list(dict.fromkeys([*_speaker_questions(body), *_title_questions(row)]))
+    return list(dict.fromkeys([*_speaker_questions(body), *_topic_questions(row, body)]))
 
 
 class ExampleQuestions:

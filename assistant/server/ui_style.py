@@ -2,6 +2,8 @@
 
 CSS = """
 <style>
+.gradio-container { --font: ui-sans-serif, system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial,
+  "Noto Sans", "DejaVu Sans", sans-serif; }
 #sources-panel { max-height: 640px; overflow-y: auto; }
 .sources-empty { color: var(--body-text-color-subdued); font-size: 0.9em; padding: 0.5em; }
 .turn { margin-bottom: 1.2em; }
@@ -36,6 +38,6 @@ table.index-stats { border-collapse: collapse; font-size: 0.9em; width: 100%; }
 table.index-stats th, table.index-stats td { text-align: left; padding: 0.25em 0.5em; border: 0;
   border-bottom: 1px solid var(--border-color-primary); vertical-align: top; }
 table.index-stats th { font-weight: 600; white-space: nowrap; width: 40%; }
-.source-card .passage { padding: 0.1em 0.6em; }
+.source-card blockquote.passage { padding: 0.1em 0.6em; margin: 0.3em 0 !important; }
 </style>
 """
