@@ -26,7 +26,9 @@ HEADER = """<div class="app-head"><h2 style="margin:0">News assistant</h2>
 <p style="margin:0.2em 0 0;opacity:0.75">Answers come only from the indexed articles, and every sentence cites its
 source. When the articles don't hold the answer, it says so.</p></div>"""
 PLACEHOLDER = ("**Ask a question about the indexed news articles.**\n\nEach answer cites its sources; click a "
-               "number like [1] to see the passage it rests on. Try one of these:")
+               "number like [1] to see the passage it rests on.")
+EMPTY_PLACEHOLDER = ("**The index is empty.**\n\nAdd articles in the **Articles** tab (upload files or paste an "
+                     "article), then ask about them here.")
 
 
 def _progress(progress: gr.Progress) -> Callable[[str, int, int], None]:
@@ -45,9 +47,16 @@ def build_ui(assistant: Assistant, settings: Settings) -> gr.Blocks:
     def outlet_choices() -> list[tuple[str, str]]:
         return [(f"{name} ({n})", name) for name, n in assistant.outlets()]
 
+    def chat_box() -> Any:
+        """Return the chat's empty-state update: example questions from the articles, or how to add some."""
+        questions = examples.get()
+        if chat.index_is_empty():
+            return gr.Chatbot(examples=None, placeholder=EMPTY_PLACEHOLDER)
+        text = PLACEHOLDER + (" Try one of these:" if questions else "")
+        return gr.Chatbot(examples=[{"text": q} for q in questions] or None, placeholder=text)
+
     def chat_meta() -> tuple[Any, Any]:
-        return (gr.Chatbot(examples=[{"text": q} for q in examples.get()] or None),
-                gr.Dropdown(choices=outlet_choices()))
+        return chat_box(), gr.Dropdown(choices=outlet_choices())
 
     with gr.Blocks(title="News assistant", analytics_enabled=False) as blocks:
         conversation = gr.State(new_state())
@@ -164,7 +173,11 @@ def build_ui(assistant: Assistant, settings: Settings) -> gr.Blocks:
             done, None, [send, stop], queue=False, **PRIVATE)
         chatbot.clear(clear, None, [chatbot, sources, conversation, question], queue=False, **PRIVATE)
 
-        gr.api(chat.api_chat, api_name="chat", concurrency_id="chat", concurrency_limit=CHAT_CONCURRENCY,
+        def chat_endpoint(message):  # noqa: ANN001, ANN202 - real types set below (this module's annotations are strings)
+            return chat.api_chat(message)
+
+        chat_endpoint.__annotations__ = {"message": str, "return": str}
+        gr.api(chat_endpoint, api_name="chat", concurrency_id="chat", concurrency_limit=CHAT_CONCURRENCY,
                api_description="Answer one question from the indexed articles. Returns the answer text; each "
                "sentence ends with [n] markers naming its sources. A question the articles cannot answer gets "
                "\"The articles don't say. ...\".")
@@ -178,7 +191,7 @@ def build_ui(assistant: Assistant, settings: Settings) -> gr.Blocks:
 
         def after_write(text: str) -> tuple:
             return (*refresh(text), None, arts.describe(None), gr.Button(interactive=False),
-                    gr.Chatbot(examples=[{"text": q} for q in examples.get()] or None))
+                    chat_box())
 
         write_outputs = [*listing_outputs, selected, selected_text, delete, chatbot]
         write_kw: dict[str, Any] = dict(concurrency_id="index", concurrency_limit=1, **PRIVATE)

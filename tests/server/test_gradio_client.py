@@ -4,13 +4,14 @@ real `assistant serve` (seeded sample, extractive backend)."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import httpx
 import pytest
 from gradio_client import Client
 from gradio_client.exceptions import AppError
 
-from tests.server.conftest import Server
+from tests.server.conftest import Server, start_server
 
 pytestmark = [pytest.mark.slow, pytest.mark.server]
 
@@ -44,4 +45,23 @@ def test_bad_question_is_a_plain_error(client: Client) -> None:
 def test_only_the_chat_endpoint_is_public(server: Server) -> None:
     info = httpx.get(f"{server.url}/gradio_api/info", timeout=30).json()
     assert list(info["named_endpoints"]) == ["/chat"] and not info["unnamed_endpoints"]
-    assert [p["parameter_name"] for p in info["named_endpoints"]["/chat"]["parameters"]] == ["message"]
+    chat = info["named_endpoints"]["/chat"]
+    assert [p["parameter_name"] for p in chat["parameters"]] == ["message"]
+    assert chat["parameters"][0]["python_type"]["type"] == "str" and chat["returns"][0]["python_type"]["type"] == "str"
+
+
+def test_ui_login_protects_the_chat_endpoint(tmp_path: Path) -> None:
+    locked = start_server(tmp_path / "index", env={"ASSISTANT_UI_AUTH": "ann:s3cret-pw"})
+    try:
+        with pytest.raises(Exception) as info:  # noqa: PT011 - gradio_client raises different errors by version
+            Client(locked.url, verbose=False).predict("What did the executive order tell Chicago police to wear?",
+                                                      api_name="/chat")
+        assert "s3cret-pw" not in str(info.value)
+        with pytest.raises(Exception):  # noqa: PT011
+            Client(locked.url, auth=("ann", "wrong"), verbose=False)
+        answer = Client(locked.url, auth=("ann", "s3cret-pw"), verbose=False).predict(
+            "What did the executive order tell Chicago police to wear?", api_name="/chat")
+        assert "uniforms" in answer and "[1]" in answer
+        assert "s3cret-pw" not in locked.log.read_text()
+    finally:
+        locked.stop()

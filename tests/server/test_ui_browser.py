@@ -252,3 +252,54 @@ def test_indexing_shows_progress_and_does_not_block_chat(browser: Browser, ui_se
     expect(indexer.locator("#index-report .index-report")).to_contain_text("30 added", timeout=TIMEOUT * 5)
     for pg in (indexer, chatter):
         pg.context.close()
+
+
+def test_example_question_on_the_empty_chat_is_answered(page: Page) -> None:
+    example = page.locator("#chatbot button.example, #chatbot .example").first
+    expect(example).to_be_visible()
+    text = example.inner_text().strip()
+    assert text.endswith("?"), text
+    example.click()
+    expect(page.locator("#sources-panel #turn-1")).to_have_attribute("data-state", "done")
+    assert page.locator("#turn-1 .source-card mark").count() >= 1  # answered, with a highlighted source
+    assert text in page.locator("[data-testid=user]").first.inner_text()
+
+
+def test_empty_index_then_paste_an_article(browser: Browser, tmp_path: Path) -> None:
+    """A fresh, empty index says how to add articles; a pasted article can then be asked about."""
+    server = start_server(tmp_path / "index", env={"ASSISTANT_SEED_SAMPLE": "false"})
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    try:
+        pg = context.new_page()
+        pg.set_default_timeout(TIMEOUT)
+        pg.goto(server.url + "/")
+        expect(pg.locator("#chatbot")).to_contain_text("The index is empty")
+        pg.locator("#question textarea").fill(QUESTION)
+        pg.locator("#question textarea").press("Enter")
+        expect(pg.locator("[data-testid=bot]").last).to_contain_text("The index is empty")
+        expect(pg.locator("#send")).to_be_visible()
+        assert "Traceback" not in pg.content()
+
+        open_articles(pg)
+        expect(pg.locator("#article-count")).to_contain_text("The index is empty")
+        pg.get_by_role("tab", name="Paste an article").click()
+        pg.locator("#paste-title textarea, #paste-title input").first.fill(LEDGER["title"])
+        pg.locator("#paste-outlet textarea, #paste-outlet input").first.fill(LEDGER["source"])
+        pg.locator("#paste-date textarea, #paste-date input").first.fill("12 May 2024x")
+        pg.locator("#paste-body textarea").fill(LEDGER["body"])
+        pg.locator("#index-paste").click()
+        expect(pg.locator("#index-report")).to_contain_text("is not a date")  # a bad field is named, nothing indexed
+        pg.locator("#paste-date textarea, #paste-date input").first.fill(LEDGER["published_at"])
+        pg.locator("#index-paste").click()
+        expect(pg.locator("#index-report")).to_contain_text("1 added")
+        expect(pg.locator("#article-table")).to_contain_text("Lakeside Ledger")
+        expect(pg.locator("#article-table")).to_contain_text("2024-05-12")
+
+        pg.get_by_role("tab", name="Chat").click()
+        answer = ask(pg, "How many spectators did the lakefront parade draw?")
+        assert "40,000" in answer, answer
+        expect(pg.locator("#turn-1 .source-card .outlet").first).to_have_text("Lakeside Ledger")
+        expect(pg.locator("#turn-1 .source-card time").first).to_have_text("2024-05-12")
+    finally:
+        context.close()
+        server.stop()
