@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from difflib import SequenceMatcher
 
 from ..sentences import sentence_spans
 from ..text import STOPWORDS, fold, terms, words
@@ -154,11 +155,21 @@ def _sanitise(text: str, allowed_urls: set[str]) -> str:
 
 
 def _best_sentence(passage: Passage, claim: str) -> tuple[int, int] | None:
-    claim_terms = set(terms(claim))
+    """Return the span of the passage sentence that supports ``claim`` best: shared terms, those that are rare in
+    the passage counting more, then the closest wording."""
     spans = sentence_spans(passage.text)
     if not spans:
         return None
-    return max(spans, key=lambda s: len(claim_terms & set(terms(passage.text[s[0]:s[1]]))))
+    sentence_terms = [set(terms(passage.text[a:b])) for a, b in spans]
+    claim_terms = set(terms(claim))
+
+    def score(i: int) -> tuple[float, float]:
+        shared = claim_terms & sentence_terms[i]
+        weight = sum(1.0 / sum(t in st for st in sentence_terms) for t in shared)
+        a, b = spans[i]
+        return weight, SequenceMatcher(None, claim.lower(), passage.text[a:b].lower()).ratio()
+
+    return spans[max(range(len(spans)), key=score)]
 
 
 def check_answer(draft: str, passages: list[Passage], question: str) -> Answer:
