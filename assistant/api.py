@@ -24,12 +24,12 @@ from .chunking import Chunker, ChunkingConfig, chunk_id, make_token_counter
 from .embedding import Embedder, resolve_model
 from .indexer import Indexer, IndexReport, Progress
 from .indexlock import IndexLock
-from .lexical import LexicalIndex
 from .loading import Article, LoadError, load_text
 from .loading.decode import NotTextError, decode_text
 from .loading.normalise import normalise_text, parse_date
 from .manifest import ArticleRow, Manifest
-from .retrieval import Filters, Retriever
+from .retrieval import Filters, RetrievalConfig, Retriever
+from .search_index import SearchIndexHolder
 from .settings import BACKENDS, Settings
 from .store import ChunkStore, StoreError, make_client
 
@@ -105,9 +105,11 @@ class Assistant:
         self.lock = IndexLock(settings.index_dir, holder=lock_holder, url=server_url)
         self.indexer = Indexer(self.store, self.manifest, self.embedder, self.chunker, self.lock,
                                max_chars=settings.max_article_chars)
-        self.lexical = LexicalIndex(self.store)
-        self.indexer.listeners.append(self.lexical.mark_stale)
-        self.retriever = Retriever(self.store, self.embedder, self.lexical)
+        config = RetrievalConfig()
+        self.search = SearchIndexHolder(self.store, self.manifest, settings.index_dir, config.unit_tokens,
+                                        config.title_weight)
+        self.indexer.listeners.append(self.search.mark_stale)
+        self.retriever = Retriever(self.search, self.embedder, config)
         self.backends = backends or Backends(settings)
         self._seed_lock = threading.Lock()
 
@@ -134,8 +136,7 @@ class Assistant:
     @cached_property
     def answerer(self) -> Answerer:
         prompts = Prompts.load(prompts_dir(self.settings.prompts_dir))
-        return Answerer(self.settings, self.retriever, self.lexical, self.embedder, prompts, self.backends,
-                        self.count_tokens)
+        return Answerer(self.settings, self.retriever, self.search, self.embedder, prompts, self.backends)
 
     # -- indexing
     def index(self, paths: Sequence[Path] | None = None, progress: Progress | None = None) -> IndexReport:

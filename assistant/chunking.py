@@ -12,7 +12,7 @@ from pathlib import Path
 from .sentences import sentence_spans
 
 # Bump when normalisation, sentence splitting or chunk packing change: every id changes with it.
-CHUNKER_VERSION = "c1"
+CHUNKER_VERSION = "c2"
 
 _WORD = re.compile(r"\S+")
 
@@ -21,14 +21,21 @@ TokenCounter = Callable[[Sequence[str]], list[int]]
 
 @dataclass(frozen=True)
 class ChunkingConfig:
-    """How articles are cut. Part of the pipeline version, hence of every id."""
+    """How articles are cut. Part of the pipeline version, hence of every id.
 
-    max_tokens: int = 128
+    ``pack=False`` (the default) stores one sentence per chunk (a sentence longer than ``max_tokens`` is cut at
+    spaces); retrieval then builds its units, windows of whole sentences, at query time. ``pack=True`` packs
+    sentences into chunks of up to ``max_tokens`` with ``overlap_tokens`` of whole sentences repeated.
+    """
+
+    max_tokens: int = 120
     overlap_tokens: int = 0
+    pack: bool = False
 
     @property
     def pipeline_version(self) -> str:
-        return f"{CHUNKER_VERSION}-t{self.max_tokens}-o{self.overlap_tokens}"
+        mode = "p" if self.pack else "s"
+        return f"{CHUNKER_VERSION}-{mode}-t{self.max_tokens}-o{self.overlap_tokens}"
 
 
 @dataclass(frozen=True)
@@ -41,6 +48,8 @@ class Chunk:
     start: int
     end: int
     text: str
+    tokens: int = 0  # in the embedding model's tokenizer, without [CLS]/[SEP]
+    sep: str = ""  # the whitespace between the previous chunk's end and this one's start
 
 
 def article_id(body: str, pipeline_version: str) -> str:
@@ -118,6 +127,10 @@ class Chunker:
     def chunk(self, body: str, pipeline_article_id: str) -> list[Chunk]:
         """Return the chunks of ``body`` in order. Deterministic: the same body gives the same chunks and ids."""
         units = self._pieces(body)
+        if not self.config.pack:
+            return [Chunk(chunk_id(pipeline_article_id, i), pipeline_article_id, i, s, e, body[s:e], t,
+                          body[units[i - 1][1]:s] if i else "")
+                    for i, (s, e, t) in enumerate(units)]
         chunks: list[Chunk] = []
         i = 0
         while i < len(units):
@@ -128,7 +141,7 @@ class Chunker:
             start, end = units[i][0], units[j - 1][1]
             chunks.append(
                 Chunk(chunk_id(pipeline_article_id, len(chunks)), pipeline_article_id, len(chunks), start, end,
-                      body[start:end])
+                      body[start:end], tokens)
             )
             if j >= len(units):
                 break

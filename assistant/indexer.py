@@ -62,16 +62,17 @@ class SourceBatch:
     complete: bool = True
 
 
-def embedding_text(title: str, text: str) -> str:
-    """Return the text that is embedded for a chunk: its article's title, then the chunk."""
-    return f"{title}\n{text}" if title else text
+def embedding_text(title: str, text: str, pack: bool = False) -> str:
+    """Return the text embedded for a chunk: the sentence itself (retrieval adds the title lexically), or for
+    packed chunks the article's title, then the chunk."""
+    return f"{title}\n{text}" if pack and title else text
 
 
 def chunk_metadata(row: ArticleRow, chunk: Chunk) -> dict:
     """Return the metadata stored with a chunk (Chroma accepts no None: unknown values are left out)."""
     meta: dict[str, str | int | float] = {
         "article_id": row.id, "chunk": chunk.index, "n_chunks": row.n_chunks, "start": chunk.start, "end": chunk.end,
-        "meta_hash": row.meta_hash,
+        "tokens": chunk.tokens, "sep": chunk.sep, "meta_hash": row.meta_hash,
     }
     for name in ("title", "source", "author", "published_at", "url"):
         if value := getattr(row, name):
@@ -224,7 +225,8 @@ class Indexer:
                 progress("chunking", n, len(to_chunk))
             chunks = self.chunker.chunk(article.body, aid)
             rows[aid] = self._row(aid, article, len(chunks), now)
-            planned.extend((c, rows[aid], embedding_text(article.title, c.text)) for c in chunks)
+            planned.extend((c, rows[aid], embedding_text(article.title, c.text, self.chunker.config.pack))
+                           for c in chunks)
 
         # (1) new chunks, embedded only when not already stored under the same content-addressed id.
         new = [p for p in planned if p[0].id not in stored]
@@ -252,7 +254,9 @@ class Indexer:
             self.store.update_metadata(
                 [cid for cid, _ in stale],
                 [chunk_metadata(rows[m["article_id"]], Chunk(cid, m["article_id"], int(m["chunk"]), int(m["start"]),
-                                                             int(m["end"]), "")) for cid, m in stale],
+                                                             int(m["end"]), "", int(m.get("tokens", 0)),
+                                                             str(m.get("sep", ""))))
+                 for cid, m in stale],
             )
 
         # (3) the manifest, in one transaction.

@@ -7,6 +7,7 @@ stale ones are deleted; the store is reconciled against it on every run (see ind
 from __future__ import annotations
 
 import sqlite3
+import uuid
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -178,7 +179,7 @@ class Manifest:
                 )
                 self._db.executemany(
                     "INSERT INTO info (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                    list(info.items()),
+                    list((info | {"generation": uuid.uuid4().hex}).items()),  # derived caches key on it
                 )
                 self._db.execute("COMMIT")
             except BaseException:

@@ -130,10 +130,16 @@ class ChunkStore:
         return {i: m for page in self._pages(["metadatas"]) for i, m in zip(page["ids"], page["metadatas"])}
 
     def all_chunks(self) -> Iterator[StoredChunk]:
-        """Yield every stored chunk with its text and metadata (used to build the lexical index)."""
+        """Yield every stored chunk with its text and metadata."""
         for page in self._pages(["documents", "metadatas"]):
             for i, doc, meta in zip(page["ids"], page["documents"], page["metadatas"]):
                 yield StoredChunk(i, doc or "", dict(meta or {}))
+
+    def all_rows(self) -> Iterator[tuple[str, str, dict, np.ndarray]]:
+        """Yield every stored chunk as (id, text, metadata, embedding)."""
+        for page in self._pages(["documents", "metadatas", "embeddings"]):
+            for i, doc, meta, emb in zip(page["ids"], page["documents"], page["metadatas"], page["embeddings"]):
+                yield i, doc or "", dict(meta or {}), np.asarray(emb, dtype=np.float32)
 
     def upsert(self, ids: Sequence[str], embeddings: np.ndarray, texts: Sequence[str], metadatas: Sequence[dict]) -> None:
         """Write chunks (replacing any with the same id), in batches the store accepts."""

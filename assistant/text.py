@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 STOPWORDS = frozenset(
     """a about above after again against all also am an and any are aren't as at be because been before being below
@@ -14,7 +15,7 @@ STOPWORDS = frozenset(
     shouldn't so some such than that that's the their theirs them themselves then there there's these they they'd
     they'll they're they've this those through to too under until up very was wasn't we we'd we'll we're we've were
     weren't what what's when when's where where's which while who who's whom why why's with won't would wouldn't you
-    you'd you'll you're you've your yours yourself yourselves said says say according per via s t will just new""".split()
+    you'd you'll you're you've your yours yourself yourselves said says say according per via s t just""".split()
 )
 QUESTION_WORDS = frozenset(
     "what which who whom whose when where why how does did do is are was were many much tell explain describe".split()
@@ -28,18 +29,16 @@ def fold(text: str) -> str:
     return "".join(c for c in text if not unicodedata.combining(c))
 
 
+@lru_cache(maxsize=1)
+def _stemmer():  # noqa: ANN202 - Stemmer.Stemmer
+    import Stemmer
+
+    return Stemmer.Stemmer("english")
+
+
 def stem(word: str) -> str:
-    """A light English suffix stripper: enough to match plurals and common verb forms."""
-    if len(word) <= 3 or word[0].isdigit():
-        return word
-    if word.endswith(("ches", "shes", "xes", "zes", "sses")):
-        return word[:-2]
-    for suffix, repl in (("ies", "y"), ("ing", ""), ("edly", ""), ("ed", ""), ("s", "")):
-        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
-            if suffix == "s" and word.endswith(("ss", "us", "is")):
-                return word
-            return word[: len(word) - len(suffix)] + repl
-    return word
+    """Return the Snowball (Porter 2) stem of a lower-case word ("uniforms" -> "uniform", "police" -> "polic")."""
+    return _stemmer().stemWord(word)
 
 
 def words(text: str) -> list[str]:
@@ -54,5 +53,7 @@ def words(text: str) -> list[str]:
 
 
 def terms(text: str) -> list[str]:
-    """Return the stemmed content words of ``text`` (stopwords dropped): the unit of lexical matching."""
-    return [stem(w) for w in words(text) if w not in STOPWORDS]
+    """Return the stemmed content words of ``text`` (stopwords and one-letter words dropped): the one unit of
+    lexical matching, for search and for the grounding checks alike."""
+    kept = [w for w in words(text) if len(w) > 1 and w not in STOPWORDS]
+    return _stemmer().stemWords(kept) if kept else []

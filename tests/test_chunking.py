@@ -6,7 +6,7 @@ from tests.conftest import CORPUS, SAMPLE
 
 def test_chunks_keep_whole_sentences_offsets_and_limit() -> None:
     counter = make_token_counter(default_model_dir())
-    chunker = Chunker(ChunkingConfig(max_tokens=60, overlap_tokens=0), counter)
+    chunker = Chunker(ChunkingConfig(max_tokens=60, overlap_tokens=0, pack=True), counter)
     body = load_source(SAMPLE).articles[0].body
     chunks = chunker.chunk(body, "a1")
     assert len(chunks) > 3
@@ -21,7 +21,7 @@ def test_chunks_keep_whole_sentences_offsets_and_limit() -> None:
 
 
 def test_overlap_repeats_trailing_sentences() -> None:
-    chunker = Chunker(ChunkingConfig(max_tokens=12, overlap_tokens=6), words_token_counter)
+    chunker = Chunker(ChunkingConfig(max_tokens=12, overlap_tokens=6, pack=True), words_token_counter)
     body = "One two three. Four five six. Seven eight nine. Ten eleven twelve. End here now."
     chunks = chunker.chunk(body, "x")
     assert len(chunks) >= 2
@@ -36,6 +36,17 @@ def test_overlong_sentence_is_cut_at_spaces() -> None:
     chunks = chunker.chunk(body, "x")
     assert all(counter([c.text])[0] <= 20 for c in chunks)
     assert " ".join(c.text for c in chunks) == body
+
+
+def test_default_stores_one_sentence_per_chunk() -> None:
+    counter = make_token_counter(default_model_dir())
+    chunker = Chunker(ChunkingConfig(), counter)
+    body = "First sentence here. Second one follows! Then " + " ".join(["word"] * 300) + "."
+    chunks = chunker.chunk(body, "a")
+    assert [c.text for c in chunks[:2]] == ["First sentence here.", "Second one follows!"]
+    assert all(0 < c.tokens <= ChunkingConfig().max_tokens for c in chunks)
+    assert all(counter([c.text])[0] == c.tokens for c in chunks)
+    assert len(chunks) >= 5  # the 300-word sentence is cut
 
 
 def test_ids_are_content_addressed() -> None:

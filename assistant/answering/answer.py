@@ -5,6 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 
+def span_chunk_ids(span_id: str) -> list[str]:
+    """Return the stored chunk ids of a passage or window id ("<article>-0003..0005" -> ids 0003, 0004, 0005)."""
+    head, sep, last = span_id.partition("..")
+    if not sep:
+        return [span_id]
+    article, _, first = head.rpartition("-")
+    return [f"{article}-{i:04d}" for i in range(int(first), int(last) + 1)]
+
+
 @dataclass(frozen=True)
 class Passage:
     """A numbered excerpt of one article given to the model: ``text == article_body[start:end]``."""

@@ -14,9 +14,8 @@ from typing import Any, Literal
 from langchain_core.output_parsers import StrOutputParser
 from langchain_core.runnables import Runnable, RunnableLambda, RunnablePassthrough
 
-from ..chunking import TokenCounter
 from ..embedding import Embedder
-from ..lexical import LexicalIndex
+from ..search_index import SearchIndexHolder
 from ..retrieval import Filters, Retrieved, Retriever
 from ..sentences import sentence_spans
 from ..settings import Settings
@@ -63,15 +62,14 @@ class SentinelFilter:
 class Answerer:
     """Builds and runs the answering chain for any backend; shared by every interface."""
 
-    def __init__(self, settings: Settings, retriever: Retriever, lexical: LexicalIndex, embedder: Embedder,
-                 prompts: Prompts, backends: Backends, count_tokens: TokenCounter) -> None:
+    def __init__(self, settings: Settings, retriever: Retriever, search: SearchIndexHolder, embedder: Embedder,
+                 prompts: Prompts, backends: Backends) -> None:
         self.settings = settings
         self.retriever = retriever
-        self.lexical = lexical
+        self.search = search
         self.embedder = embedder
         self.prompts = prompts
         self.backends = backends
-        self.count_tokens = count_tokens
         self._template = prompts.answer_template()
         self._warmed: set[str] = set()
 
@@ -87,7 +85,7 @@ class Answerer:
         """Return why the articles cannot answer ``question`` (checked before any LLM runs), or None."""
         if not passages:
             return "no indexed article matches the question"
-        snapshot = self.lexical.snapshot
+        snapshot = self.search.index
         focus = [t for t in dict.fromkeys(terms(question)) if t not in QUESTION_WORDS and t not in _GENERIC]
         passage_terms = {t for p in passages for t in terms(p.text)}
         weight = sum(snapshot.idf(t) for t in focus) or 1.0
@@ -112,9 +110,8 @@ class Answerer:
         standalone = self.standalone_question(inputs["question"], history, backend)
         filters: Filters = inputs.get("filters") or Filters()
         retrieved = self.retriever.retrieve(standalone, k=self.settings.retrieval_k, filters=filters)
-        passages = select_passages(standalone, retrieved.chunks, self.settings.answer_passages,
-                                   self.settings.passage_tokens, self.count_tokens, self.lexical.snapshot.idf,
-                                   self.embedder.encode)
+        passages = select_passages(standalone, retrieved, self.settings.answer_passages,
+                                   self.settings.passage_tokens, self.search.index.idf)
         return {**inputs, "standalone": standalone, "retrieved": retrieved, "passages": passages,
                 "skip": self.unanswerable(standalone, retrieved, passages)}
 
@@ -125,7 +122,7 @@ class Answerer:
         """Return the runnable that turns a prepared context into the model's draft text."""
         if backend == "extractive":
             write: Runnable = RunnableLambda(
-                lambda ctx: extractive_draft(ctx["standalone"], ctx["passages"], self.embedder, self.lexical.snapshot.idf),
+                lambda ctx: extractive_draft(ctx["standalone"], ctx["passages"], self.embedder, self.search.index.idf),
                 name="extract",
             )
         else:

@@ -39,7 +39,7 @@ def extractive_draft(question: str, passages: list[Passage], embedder: Embedder,
     chosen = [best]
     covered = focus & set(terms(candidates[best][1]))
     for i in order[1:]:
-        if len(chosen) >= max_sentences or score[i] < 0.85 * score[best]:
+        if len(chosen) >= max_sentences or score[i] < 0.8 * score[best]:
             break
         adds = (focus & set(terms(candidates[i][1]))) - covered
         if adds and candidates[i][1] != candidates[best][1]:

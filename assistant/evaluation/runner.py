@@ -49,7 +49,7 @@ def evaluate_retrieval(assistant: Assistant, queries: list[Query], k: int, progr
     latencies: list[float] = []
     units_seen: dict[str, str] = {}
     scored = [q for q in queries if not q.is_null]
-    assistant.retrieve("warm-up question", k)  # loads the model and the lexical index outside the timings
+    assistant.retrieve("warm-up question", k)  # loads the model and the search index outside the timings
     for i, query in enumerate(scored):
         started = time.perf_counter()
         units = assistant.retrieve(query.text, k)
