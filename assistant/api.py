@@ -88,7 +88,8 @@ class Assistant:
     """
 
     def __init__(self, settings: Settings, lock_holder: str = "assistant", server_url: str | None = None,
-                 embedder: Embedder | None = None, backends: Backends | None = None) -> None:
+                 embedder: Embedder | None = None, backends: Backends | None = None,
+                 retrieval: RetrievalConfig | None = None) -> None:
         """Open the index named by ``settings``. ``embedder`` and ``backends`` may be shared between instances
         (they hold the loaded models). Raises StoreError/IndexMismatchError when the store cannot be used."""
         self.settings = settings
@@ -105,7 +106,7 @@ class Assistant:
         self.lock = IndexLock(settings.index_dir, holder=lock_holder, url=server_url)
         self.indexer = Indexer(self.store, self.manifest, self.embedder, self.chunker, self.lock,
                                max_chars=settings.max_article_chars)
-        config = RetrievalConfig()
+        config = retrieval or RetrievalConfig()
         self.search = SearchIndexHolder(self.store, self.manifest, settings.index_dir, config.unit_tokens,
                                         config.title_weight)
         self.indexer.listeners.append(self.search.mark_stale)

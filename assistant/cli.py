@@ -315,6 +315,7 @@ def evaluate(
     answers: Annotated[int, typer.Option("--answers", min=0, help="Also answer N questions end to end.")] = 0,
     backend: BackendOpt = None,
     eval_index: Annotated[Optional[Path], typer.Option("--eval-index", help="Index folder for the evaluation (default: ~/.cache/news-assistant/eval/<dataset>).")] = None,
+    retrieval: Annotated[Optional[list[str]], typer.Option("--retrieval", help="Override a retrieval setting, e.g. use_dense=false (repeatable; for ablations).")] = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Score retrieval (and optionally answers) on MultiHop-RAG, on the evaluation's own index."""
@@ -322,15 +323,17 @@ def evaluate(
     def body() -> int:
         from .evaluation.multihop import DatasetError, load_dataset
         from .evaluation.runner import run_eval
+        from .retrieval import parse_overrides
 
         settings = _settings(None, backend=backend)
         try:
             data = load_dataset(dataset)
             data.split(split)  # type: ignore[arg-type]
-        except DatasetError as exc:
-            raise UserError(str(exc)) from exc
+            config = parse_overrides(retrieval or [])
+        except (DatasetError, ValueError) as exc:
+            raise UserError(f"--retrieval {exc}" if not isinstance(exc, DatasetError) else str(exc)) from exc
         with _progress(True) as progress:
-            result = run_eval(settings, data, split, k, answers, eval_index, progress)  # type: ignore[arg-type]
+            result = run_eval(settings, data, split, k, answers, eval_index, progress, config)  # type: ignore[arg-type]
         if as_json:
             out.print_json(json.dumps(result))
         else:

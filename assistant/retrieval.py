@@ -64,6 +64,32 @@ class RetrievalConfig:
     title_weight: float = 0.5  # the title's terms count this many times in every window of its article
 
 
+def parse_overrides(pairs: Sequence[str]) -> RetrievalConfig:
+    """Return a RetrievalConfig with ``name=value`` overrides ("use_dense=false", "rrf_k=10").
+
+    Raises ValueError naming an unknown field or a value of the wrong type."""
+    import dataclasses
+
+    fields = {f.name: f for f in dataclasses.fields(RetrievalConfig)}
+    values: dict[str, object] = {}
+    for pair in pairs:
+        name, sep, raw = pair.partition("=")
+        name = name.strip()
+        if not sep or name not in fields:
+            raise ValueError(f"{pair!r}: expected name=value with a name among {', '.join(fields)}")
+        kind = type(getattr(RetrievalConfig(), name))
+        try:
+            if kind is bool:
+                if raw.lower() not in ("true", "false", "1", "0", "yes", "no"):
+                    raise ValueError
+                values[name] = raw.lower() in ("true", "1", "yes")
+            else:
+                values[name] = kind(raw)
+        except ValueError:
+            raise ValueError(f"{pair!r}: {name} takes a {kind.__name__}") from None
+    return RetrievalConfig(**values)
+
+
 @dataclass
 class QueryPlan:
     query: str

@@ -3,6 +3,7 @@ of a split, and score it; optionally answer some questions end to end with the c
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import statistics
 import time
@@ -11,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ..api import Assistant
+from ..retrieval import RetrievalConfig
 from ..settings import Settings
 from .multihop import NULL_ANSWER, Dataset, Query, Split
 from .scoring import exact_match, mean_scores, score_retrieval, short_answer, word_overlap_correct
@@ -104,14 +106,17 @@ def evaluate_answers(assistant: Assistant, queries: list[Query], n: int, backend
 
 
 def run_eval(settings: Settings, dataset: Dataset, split: Split, k: int, answers: int = 0,
-             index_dir: Path | None = None, progress: Progress | None = None) -> dict:
+             index_dir: Path | None = None, progress: Progress | None = None,
+             retrieval: RetrievalConfig | None = None) -> dict:
     """Build/reuse the evaluation index, then score retrieval (and answers when ``answers`` > 0)."""
-    assistant = Assistant(eval_settings(settings, dataset, index_dir), lock_holder="assistant eval")
+    assistant = Assistant(eval_settings(settings, dataset, index_dir), lock_holder="assistant eval",
+                          retrieval=retrieval)
     try:
         index_seconds = build_index(assistant, dataset, progress)
         queries = dataset.split(split)
         result = {"dataset": dataset.name, "split": split, "questions": len(queries),
-                  "index_seconds": round(index_seconds, 1), "index_dir": str(assistant.settings.index_dir)}
+                  "index_seconds": round(index_seconds, 1), "index_dir": str(assistant.settings.index_dir),
+                  "retrieval": dataclasses.asdict(assistant.retriever.config)}
         result |= evaluate_retrieval(assistant, queries, k, progress)
         if answers:
             result["answers"] = evaluate_answers(assistant, queries, answers, settings.backend, progress)
