@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 
 DEFAULT_MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
+SMALL_BATCH = 16  # up to this many texts are encoded on one thread
 
 
 class EmbeddingModelError(RuntimeError):
@@ -91,6 +92,7 @@ class Embedder:
         model = self._model or self._load()
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
+        self._set_threads(1 if len(texts) <= SMALL_BATCH else (self.threads or 1))
         # Longest first, globally, so batches hold texts of similar length (little padding); slices of a few batches
         # keep the progress bar moving.
         order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
@@ -105,6 +107,14 @@ class Embedder:
             if progress:
                 progress(min(i + step, len(texts)))
         return out
+
+    def _set_threads(self, n: int) -> None:
+        # A few short texts (a question) encode fastest on one thread: several threads synchronising on a busy
+        # machine cost ten times more than they save (benchmarks/RESULTS.md). Bulk encoding uses them all.
+        import torch
+
+        if torch.get_num_threads() != n:
+            torch.set_num_threads(n)
 
     def encode_query(self, text: str) -> np.ndarray:
         """Return the unit vector of one query."""
