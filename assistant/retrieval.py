@@ -55,13 +55,13 @@ class RetrievalConfig:
     w_dense: float = 1.0  # weight of the window cosine next to max-normalised BM25
     w_global: float = 0.5  # RRF weight of the unfiltered whole-question list when outlets are named
     w_sub: float = 1.0  # RRF weight of each sub-query list
-    rrf_k: float = 20.0
+    rrf_k: float = 10.0
     depth: int = 200  # windows taken from each list into the fusion
     date_boost: float = 0.3  # multiplicative boost of windows of articles published on a named date
     date_slack_days: int = 1
     max_units_per_article: int = 4
     unit_tokens: int = 254  # every unit <= this many tokens (+ [CLS]/[SEP] = 256)
-    title_weight: float = 0.5  # the title's terms count this many times in every window of its article
+    title_weight: float = 1.0  # the title's terms count this many times in every window of its article
 
 
 def parse_overrides(pairs: Sequence[str]) -> RetrievalConfig:
