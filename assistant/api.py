@@ -89,7 +89,7 @@ class Assistant:
 
     def __init__(self, settings: Settings, lock_holder: str = "assistant", server_url: str | None = None,
                  embedder: Embedder | None = None, backends: Backends | None = None,
-                 retrieval: RetrievalConfig | None = None) -> None:
+                 retrieval: RetrievalConfig | None = None, chunking: ChunkingConfig | None = None) -> None:
         """Open the index named by ``settings``. ``embedder`` and ``backends`` may be shared between instances
         (they hold the loaded models). Raises StoreError/IndexMismatchError when the store cannot be used."""
         self.settings = settings
@@ -97,7 +97,7 @@ class Assistant:
         self.embedder = embedder or Embedder(self.model_name, self.model_dir, settings.embedding_batch_size,
                                              settings.threads)
         self.count_tokens = make_token_counter(self.model_dir)
-        self.chunker = Chunker(ChunkingConfig(), self.count_tokens)
+        self.chunker = Chunker(chunking or ChunkingConfig(), self.count_tokens)
         self.store = ChunkStore(make_client(settings.chroma_dir, settings.chroma_url), settings.collection,
                                 self.model_name)
         self.manifest = Manifest(settings.manifest_path)

@@ -316,6 +316,7 @@ def evaluate(
     backend: BackendOpt = None,
     eval_index: Annotated[Optional[Path], typer.Option("--eval-index", help="Index folder for the evaluation (default: ~/.cache/news-assistant/eval/<dataset>).")] = None,
     retrieval: Annotated[Optional[list[str]], typer.Option("--retrieval", help="Override a retrieval setting, e.g. use_dense=false (repeatable; for ablations).")] = None,
+    chunking: Annotated[Optional[list[str]], typer.Option("--chunking", help="Override the chunking, e.g. pack=true, max_tokens=128 (repeatable; builds its own evaluation index).")] = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Score retrieval (and optionally answers) on MultiHop-RAG, on the evaluation's own index."""
@@ -323,6 +324,7 @@ def evaluate(
     def body() -> int:
         from .evaluation.multihop import DatasetError, load_dataset
         from .evaluation.runner import run_eval
+        from .chunking import ChunkingConfig
         from .retrieval import parse_overrides
 
         settings = _settings(None, backend=backend)
@@ -332,8 +334,13 @@ def evaluate(
             config = parse_overrides(retrieval or [])
         except (DatasetError, ValueError) as exc:
             raise UserError(f"--retrieval {exc}" if not isinstance(exc, DatasetError) else str(exc)) from exc
+        try:
+            chunk_config = parse_overrides(chunking or [], ChunkingConfig)
+        except ValueError as exc:
+            raise UserError(f"--chunking {exc}") from exc
         with _progress(True) as progress:
-            result = run_eval(settings, data, split, k, answers, eval_index, progress, config)  # type: ignore[arg-type]
+            result = run_eval(settings, data, split, k, answers, eval_index, progress, config,  # type: ignore[arg-type]
+                              chunk_config)
         if as_json:
             out.print_json(json.dumps(result))
         else:

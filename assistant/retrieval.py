@@ -64,20 +64,21 @@ class RetrievalConfig:
     title_weight: float = 1.0  # the title's terms count this many times in every window of its article
 
 
-def parse_overrides(pairs: Sequence[str]) -> RetrievalConfig:
-    """Return a RetrievalConfig with ``name=value`` overrides ("use_dense=false", "rrf_k=10").
+def parse_overrides(pairs: Sequence[str], cls: type = None) -> object:  # type: ignore[assignment]
+    """Return a config dataclass (RetrievalConfig by default) with ``name=value`` overrides ("use_dense=false").
 
     Raises ValueError naming an unknown field or a value of the wrong type."""
     import dataclasses
 
-    fields = {f.name: f for f in dataclasses.fields(RetrievalConfig)}
+    cls = cls or RetrievalConfig
+    fields = {f.name: f for f in dataclasses.fields(cls)}
     values: dict[str, object] = {}
     for pair in pairs:
         name, sep, raw = pair.partition("=")
         name = name.strip()
         if not sep or name not in fields:
             raise ValueError(f"{pair!r}: expected name=value with a name among {', '.join(fields)}")
-        kind = type(getattr(RetrievalConfig(), name))
+        kind = type(getattr(cls(), name))
         try:
             if kind is bool:
                 if raw.lower() not in ("true", "false", "1", "0", "yes", "no"):
@@ -87,7 +88,7 @@ def parse_overrides(pairs: Sequence[str]) -> RetrievalConfig:
                 values[name] = kind(raw)
         except ValueError:
             raise ValueError(f"{pair!r}: {name} takes a {kind.__name__}") from None
-    return RetrievalConfig(**values)
+    return cls(**values)
 
 
 @dataclass

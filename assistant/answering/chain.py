@@ -138,6 +138,19 @@ class Answerer:
 
     def _check(self, ctx: dict) -> Answer:
         answer = check_answer(ctx["draft"], ctx["passages"], ctx["standalone"])
+        if answer.refused and not ctx["skip"] and ctx["backend"] != "extractive":
+            # The model found nothing it could support, yet the question passed the answerability checks: small
+            # models miss answers worded differently from the question. Quote the best-supporting sentences when
+            # they clear the extractive threshold; they are checked like any draft.
+            quoted = check_answer(
+                extractive_draft(ctx["standalone"], ctx["passages"], self.embedder, self.search.index.idf),
+                ctx["passages"], ctx["standalone"],
+            )
+            if not quoted.refused:
+                quoted.notes = [*answer.notes, "the model gave no supported answer: these are the article sentences "
+                                "that best match the question, quoted"]
+                quoted.draft, quoted.trimmed = answer.draft, True
+                answer = quoted
         answer.question = ctx["question"]
         answer.standalone_question = ctx["standalone"]
         answer.backend = ctx["backend"]

@@ -100,7 +100,7 @@ def claim_support(claim: str, passages: list[Passage], question: str, common: se
     ``common`` holds words seen in lower case in the context (so a sentence's first word is not taken for a name).
     """
     claim = _URL.sub("", _LINK.sub(r"\1", _IMAGE.sub("", _TAG.sub("", claim))))
-    text = " ".join(f"{p.title} {p.source} {p.text}" for p in passages)
+    text = " ".join(f"{p.title} {p.source} {p.author} {p.text}" for p in passages)
     folded_words = set(words(text)) | set(words(question))
     missing_numbers = _numbers(claim) - _numbers(text) - _numbers(question)
     if missing_numbers:

@@ -83,8 +83,9 @@ class Prompts:
         blocks = []
         for p in passages:
             date = f", {p.published_at[:10]}" if p.published_at else ""
+            author = f", by {sanitize_passage_text(p.author)}" if p.author else ""
             blocks.append(
-                self.passage.format(n=p.n, source=p.source or "Unknown outlet", date=date, title=p.title,
-                                    text=sanitize_passage_text(p.text))
+                self.passage.format(n=p.n, source=sanitize_passage_text(p.source) or "Unknown outlet", author=author,
+                                    date=date, title=sanitize_passage_text(p.title), text=sanitize_passage_text(p.text))
             )
         return "\n\n".join(blocks)

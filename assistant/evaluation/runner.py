@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ..api import Assistant
+from ..chunking import ChunkingConfig
 from ..retrieval import RetrievalConfig
 from ..settings import Settings
 from .multihop import NULL_ANSWER, Dataset, Query, Split
@@ -20,10 +21,13 @@ from .scoring import exact_match, mean_scores, score_retrieval, short_answer, wo
 Progress = Callable[[str, int, int], None]
 
 
-def eval_settings(settings: Settings, dataset: Dataset, index_dir: Path | None) -> Settings:
-    """Return settings for the evaluation's own index (never the user's), same models and store kind."""
-    folder = index_dir or settings.cache_dir / "eval" / dataset.name
-    return settings.model_copy(update={"index_dir": folder, "collection": f"eval-{dataset.name}"[:60],
+def eval_settings(settings: Settings, dataset: Dataset, index_dir: Path | None,
+                  chunking: ChunkingConfig | None = None) -> Settings:
+    """Return settings for the evaluation's own index (never the user's), same models and store kind; one index
+    folder per chunking, so ablations of the chunking never overwrite each other."""
+    version = (chunking or ChunkingConfig()).pipeline_version
+    folder = index_dir or settings.cache_dir / "eval" / f"{dataset.name}-{version}"
+    return settings.model_copy(update={"index_dir": folder, "collection": f"eval-{dataset.name}-{version}"[:60],
                                        "seed_sample": False})
 
 
@@ -107,16 +111,17 @@ def evaluate_answers(assistant: Assistant, queries: list[Query], n: int, backend
 
 def run_eval(settings: Settings, dataset: Dataset, split: Split, k: int, answers: int = 0,
              index_dir: Path | None = None, progress: Progress | None = None,
-             retrieval: RetrievalConfig | None = None) -> dict:
+             retrieval: RetrievalConfig | None = None, chunking: ChunkingConfig | None = None) -> dict:
     """Build/reuse the evaluation index, then score retrieval (and answers when ``answers`` > 0)."""
-    assistant = Assistant(eval_settings(settings, dataset, index_dir), lock_holder="assistant eval",
-                          retrieval=retrieval)
+    assistant = Assistant(eval_settings(settings, dataset, index_dir, chunking), lock_holder="assistant eval",
+                          retrieval=retrieval, chunking=chunking)
     try:
         index_seconds = build_index(assistant, dataset, progress)
         queries = dataset.split(split)
         result = {"dataset": dataset.name, "split": split, "questions": len(queries),
                   "index_seconds": round(index_seconds, 1), "index_dir": str(assistant.settings.index_dir),
-                  "retrieval": dataclasses.asdict(assistant.retriever.config)}
+                  "retrieval": dataclasses.asdict(assistant.retriever.config),
+                  "chunking": dataclasses.asdict(assistant.chunker.config)}
         result |= evaluate_retrieval(assistant, queries, k, progress)
         if answers:
             result["answers"] = evaluate_answers(assistant, queries, answers, settings.backend, progress)
