@@ -81,6 +81,22 @@ def make_filters(sources: Sequence[str] | None = None, published_after: str | da
     return Filters(tuple(s for s in (sources or []) if s.strip()), after, before)
 
 
+def reset_index(settings: Settings) -> list[Path]:
+    """Drop the index's stored chunks and bookkeeping (under its write lock); return the file sources it held, to be
+    indexed again. Works when the index was built with another embedding model. Raises IndexBusyError."""
+    lock = IndexLock(settings.index_dir, holder="assistant index --rebuild")
+    with lock:
+        manifest = Manifest(settings.manifest_path)
+        sources = [Path(s) for s in manifest.sources() if Path(s).is_absolute()]
+        manifest.commit({}, {}, [], {})
+        manifest.close()
+        client = make_client(settings.chroma_dir, settings.chroma_url)
+        if settings.collection in {getattr(c, "name", c) for c in client.list_collections()}:
+            client.delete_collection(settings.collection)
+        (settings.index_dir / "search-index.pkl").unlink(missing_ok=True)
+    return sources
+
+
 class Assistant:
     """Indexing and grounded question answering over news articles. Thread-safe; build one per process.
 

@@ -121,6 +121,8 @@ def index(
     index_dir: IndexDir = None,
     server: Annotated[Optional[str], typer.Option("--server", help="URL of a running `assistant serve`: send the files "
                       "to it to index (it owns its index). ASSISTANT_API_KEY is sent as its bearer token.")] = None,
+    rebuild: Annotated[bool, typer.Option("--rebuild", help="Drop the stored chunks and embed every source again "
+                       "(after changing the embedding model); uploads are lost, files are read again.")] = False,
 ) -> None:
     """Index articles (.txt .md .html .json .jsonl, or folders of them), incrementally."""
 
@@ -128,11 +130,19 @@ def index(
         settings = _settings(index_dir)
         with _progress(err.is_terminal or not as_json) as progress:
             if server:
+                if rebuild:
+                    raise UserError("--rebuild works on a local index, not through --server")
                 data = _send_to_server(server, paths, settings, progress)
             else:
                 _check_not_busy(settings)
+                sources: list[Path] = []
+                if rebuild:
+                    from .api import reset_index
+
+                    sources = reset_index(settings)
+                    err.print(f"dropped the stored chunks; indexing {len(sources)} sources again")
                 with _assistant(settings, seed=False) as assistant:
-                    data = assistant.index(paths or None, progress).as_dict()
+                    data = assistant.index(list(paths or []) + sources or None, progress).as_dict()
         if as_json:
             out.print_json(json.dumps(data))
         else:

@@ -146,3 +146,22 @@ def test_uploads_do_not_break_reindexing_everything(assistant: Assistant, tmp_pa
     report = assistant.index()  # every source indexed before: the file, not the "upload" label
     assert not report.failed and report.unchanged == 1
     assert assistant.manifest.counts()[0] == 2
+
+
+def test_rebuild_after_changing_the_embedding_model(settings, embedder, tmp_path: Path) -> None:
+    from assistant.api import reset_index
+
+    first = Assistant(settings, embedder=embedder)
+    first.index([SAMPLE])
+    first.close()
+    # Pretend the index was built with another model: opening it is a clear error...
+    client = make_client(settings.chroma_dir, None)
+    client.get_collection(settings.collection).modify(metadata={"embedding_model": "old-model"})
+    with pytest.raises(IndexMismatchError):
+        Assistant(settings, embedder=embedder)
+    # ... and --rebuild drops the chunks and returns the sources to index again.
+    assert reset_index(settings) == [SAMPLE.resolve()]
+    again = Assistant(settings, embedder=embedder)
+    report = again.index([SAMPLE])
+    assert report.added == 1 and report.chunks_embedded == again.store.count() > 0
+    again.close()
