@@ -31,7 +31,7 @@ from .manifest import ArticleRow, Manifest
 from .retrieval import Filters, RetrievalConfig, Retriever
 from .search_index import SearchIndexHolder
 from .settings import BACKENDS, Settings
-from .store import ChunkStore, StoreError, make_client
+from .store import ChunkStore, StoredChunk, StoreError, make_client
 
 log = logging.getLogger(__name__)
 

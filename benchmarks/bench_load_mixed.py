@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -26,12 +25,10 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_api_load import (  # noqa: E402
-    DATA, REPO, build_index, dev_questions, figures, free_port, load, start_server,
-)
+from bench_api_load import figures, load  # noqa: E402
+from common import BENCH_INDEX, DATA, REPO, build_index, dev_questions, free_port, start_server, write_section  # noqa: E402
 
 SECTION = "## Mixed load: API + local LLM + indexing"
-RESULTS = REPO / "benchmarks" / "RESULTS.md"
 
 
 def rss_mb(pid: int) -> float:
@@ -122,7 +119,7 @@ def main() -> None:
     parser.add_argument("--per-batch", type=int, default=10)
     parser.add_argument("--timeout", type=float, default=1800)
     parser.add_argument("--index-dir", type=Path,
-                        default=Path.home() / ".cache" / "news-assistant" / "bench" / "multihop-index")
+                        default=BENCH_INDEX)
     parser.add_argument("--no-write", action="store_true")
     args = parser.parse_args()
 
@@ -183,13 +180,7 @@ def main() -> None:
         f"Requests made {made}, failed {failed}. Server memory (RSS): {warm_rss:,.0f} MB after warm-up (LLM loaded), "
         f"peak {peak:,.0f} MB, {end:,.0f} MB at the end. Articles after the run: {final_stats.get('articles')}.\n"
     )
-    current = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n"
-    import re
-
-    pattern = re.compile(rf"^{re.escape(SECTION)}\n.*?(?=^## |\Z)", re.S | re.M)
-    block = f"{SECTION}\n\n{text.strip()}\n\n"
-    RESULTS.write_text(pattern.sub(lambda _m: block, current) if pattern.search(current)
-                       else current.rstrip() + "\n\n" + block)
+    write_section(SECTION, text)
 
 
 if __name__ == "__main__":

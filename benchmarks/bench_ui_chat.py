@@ -16,7 +16,6 @@ import json
 import os
 import platform
 import re
-import socket
 import statistics
 import subprocess
 import sys
@@ -27,59 +26,23 @@ from pathlib import Path
 
 import httpx
 
-REPO = Path(__file__).resolve().parents[1]
-DATA = REPO.parent / "shared" / "eval" / "multihop-rag"
-RESULTS = REPO / "benchmarks" / "RESULTS.md"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import (  # noqa: E402
+    BENCH_INDEX, DATA, REPO, build_index, dev_questions, free_port, percentile, start_server, write_section,
+)
+
 SECTION = "## Web UI: concurrent chat sessions"
-EXE = str(Path(sys.executable).with_name("assistant"))
 MARKER = re.compile(r"\[\d+\]")
 
 
-def dev_questions(path: Path) -> list[str]:
-    """Return the dev questions: query numbers (0-based positions in the file) not divisible by 4."""
-    return [q["query"] for i, q in enumerate(json.loads(path.read_text())) if i % 4 != 0]
 
 
-def percentile(values: list[float], p: float) -> float:
-    """Return the p-th percentile (nearest rank) of ``values``."""
-    ordered = sorted(values)
-    return ordered[max(1, min(len(ordered), round(p / 100 * len(ordered) + 0.5))) - 1]
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
-def build_index(index_dir: Path) -> dict:
-    """Index the corpus with the CLI (incremental). Returns the index report; exits when indexing fails."""
-    env = os.environ | {"ASSISTANT_INDEX_DIR": str(index_dir), "ASSISTANT_SEED_SAMPLE": "false"}
-    result = subprocess.run([EXE, "index", "--json", str(DATA / "corpus.json")], capture_output=True, text=True,
-                            env=env, timeout=7200)
-    if result.returncode != 0:
-        sys.exit(f"indexing failed:\n{result.stderr[-3000:]}")
-    return json.loads(result.stdout)
 
 
-def start_server(index_dir: Path, port: int, log: Path) -> subprocess.Popen:
-    """Start `assistant serve --backend extractive` and wait for /health. Exits when it does not come up."""
-    env = os.environ | {"ASSISTANT_INDEX_DIR": str(index_dir), "ASSISTANT_SEED_SAMPLE": "false",
-                        "GRADIO_ANALYTICS_ENABLED": "False", "ANONYMIZED_TELEMETRY": "False"}
-    process = subprocess.Popen([EXE, "serve", "--port", str(port), "--backend", "extractive"], env=env,
-                               stdout=log.open("w"), stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 300
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            sys.exit(f"the server exited:\n{log.read_text()[-3000:]}")
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/health", timeout=2).status_code == 200:
-                return process
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.5)
-    process.kill()
-    sys.exit("the server did not start within 300 s")
 
 
 def run_sessions(url: str, batches: list[list[str]]) -> dict:
@@ -145,13 +108,6 @@ def row(label: str, sessions: int, asked: int, result: dict) -> str:
             + " | ".join(f"{figures.get(k, 0):,.0f} ms" for k in ("p50", "p95", "max", "mean")) + " |")
 
 
-def write_results(text: str) -> None:
-    """Replace this benchmark's section of RESULTS.md, keeping the others."""
-    current = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n"
-    pattern = re.compile(rf"^{re.escape(SECTION)}\n.*?(?=^## |\Z)", re.S | re.M)
-    block = f"{SECTION}\n\n{text.strip()}\n\n"
-    updated = pattern.sub(lambda _m: block, current) if pattern.search(current) else current.rstrip() + "\n\n" + block
-    RESULTS.write_text(updated)
 
 
 def main() -> None:
@@ -161,7 +117,7 @@ def main() -> None:
     parser.add_argument("--single", type=int, default=20, help="questions one session alone asks first, for reference")
     parser.add_argument("--warmup", type=int, default=5)
     parser.add_argument("--index-dir", type=Path,
-                        default=Path.home() / ".cache" / "news-assistant" / "bench" / "multihop-index")
+                        default=BENCH_INDEX)
     parser.add_argument("--no-write", action="store_true", help="print the figures, leave RESULTS.md alone")
     args = parser.parse_args()
 
@@ -225,7 +181,7 @@ def main() -> None:
     text = "\n".join(lines)
     print(text)
     if not args.no_write:
-        write_results(text)
+        write_section(SECTION, text)
 
 
 if __name__ == "__main__":
