@@ -73,7 +73,7 @@ class IndexingMachine(RuleBasedStateMachine):
         assistant.store = ChunkStore(make_client(self.settings.chroma_dir, None), self.settings.collection,
                                      assistant.model_name, hnsw={"sync_threshold": 8, "batch_size": 8})
         assistant.indexer.store = assistant.store
-        assistant.lexical.store = assistant.store
+        assistant.search.store = assistant.store
         return assistant
 
     def _reopen(self) -> None:

@@ -155,7 +155,7 @@ def test_rebuild_after_changing_the_embedding_model(settings, embedder, tmp_path
     first.index([SAMPLE])
     first.close()
     # Pretend the index was built with another model: opening it is a clear error...
-    client = make_client(settings.chroma_dir, None)
+    client = make_client(settings.chroma_dir, settings.chroma_url)
     client.get_collection(settings.collection).modify(metadata={"embedding_model": "old-model"})
     with pytest.raises(IndexMismatchError):
         Assistant(settings, embedder=embedder)

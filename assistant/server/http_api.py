@@ -20,7 +20,7 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from ..api import Assistant, InvalidRequest, make_filters
-from ..loading import Article
+from ..loading import Article, LoadError
 from ..loading.normalise import normalise_field, normalise_text, parse_date
 from ..loading.plaintext import fallback_title
 from ..retrieval import Filters
@@ -84,8 +84,9 @@ def _article(item: ArticleIn, field: str) -> Article:
                    url=url)
 
 
-def parse_articles(data: Any) -> list[Article]:
-    """Return the Articles of a JSON body: one article, a list, or ``{"articles": [...]}``.
+def parse_articles(data: Any) -> tuple[list[Article], list[LoadError]]:
+    """Return the Articles of a JSON body (one article, a list, or ``{"articles": [...]}``) and warnings naming the
+    unknown fields that were ignored.
 
     Raises InvalidRequest naming the first bad field (``articles[2].body``)."""
     if not isinstance(data, (list, dict)):
@@ -106,8 +107,10 @@ def parse_articles(data: Any) -> list[Article]:
     if len(items) > MAX_ARTICLES_PER_REQUEST:
         raise InvalidRequest("articles", f"holds {len(items):,} articles; the limit is {MAX_ARTICLES_PER_REQUEST:,}"
                              " per request")
-    name = "article" if prefix == "article" else "articles"
-    return [_article(item, name if prefix == "article" else f"{name}[{i}]") for i, item in enumerate(items)]
+    fields = ["article"] if prefix == "article" else [f"articles[{i}]" for i in range(len(items))]
+    ignored = [LoadError(field, f"unknown fields ignored: {', '.join(sorted(item.model_extra))[:300]}")
+               for field, item in zip(fields, items) if item.model_extra]
+    return [_article(item, field) for field, item in zip(fields, items)], ignored
 
 
 async def read_body(request: Request, limit: int = MAX_UPLOAD_BYTES) -> bytes:
@@ -246,8 +249,9 @@ def api_router(assistant: Assistant, settings: Settings) -> APIRouter:
                 data = json.loads(body)
             except (ValueError, UnicodeDecodeError) as exc:
                 raise InvalidRequest("body", f"is not valid JSON ({exc})") from None
-            articles = parse_articles(data)
+            articles, ignored = parse_articles(data)
             report = await run_in_threadpool(assistant.index_articles, articles, "api")
+            report.warnings[:0] = ignored
         else:
             raise ApiError(415, f"unsupported content type {kind!r}: send application/json or multipart/form-data",
                            "Content-Type")

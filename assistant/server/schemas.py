@@ -1,6 +1,8 @@
 """Request and response models of the HTTP API (/api/*): they are its OpenAPI schema at /openapi.json.
 
-Requests forbid unknown fields, so a misspelt field is an error that names it rather than being ignored.
+Requests forbid unknown fields, so a misspelt field is an error that names it rather than being ignored; an article
+object is the exception (feeds carry extra fields such as `category`): its unknown fields are ignored and named in the
+index report's `warnings`.
 """
 
 from __future__ import annotations
@@ -102,7 +104,10 @@ class PassageOut(BaseModel):
 
 
 # -- articles
-class ArticleIn(Request):
+class ArticleIn(BaseModel):
+    # Feeds carry extra fields (category, tags, ...): they are ignored and named in the report's warnings.
+    model_config = ConfigDict(extra="allow")
+
     title: str | None = Field(None, max_length=1000, description="Unset: the first sentence of the body.")
     body: str = Field(min_length=1, max_length=MAX_ARTICLE_CHARS, description="The article text.")
     source: str | None = Field(None, max_length=200, description="The outlet, e.g. Reuters.")

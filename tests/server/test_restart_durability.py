@@ -24,7 +24,9 @@ def test_sigkill_after_indexing_loses_nothing(tmp_path: Path) -> None:
     index_dir = tmp_path / "index"
     server = start_server(index_dir, env={"ASSISTANT_SEED_SAMPLE": "false"})
     try:
-        report = httpx.post(f"{server.url}/api/articles", json={"articles": articles}, timeout=1800).json()
+        response = httpx.post(f"{server.url}/api/articles", json={"articles": articles}, timeout=1800)
+        assert response.status_code == 200, response.text
+        report = response.json()
         assert report["added"] == 20 and report["chunks_embedded"] > 1000, report
         before = httpx.get(f"{server.url}/api/stats", timeout=60).json()
         answers = [httpx.post(f"{server.url}/api/ask", json={"question": q}, timeout=300).json() for q in questions]
