@@ -48,4 +48,4 @@ test: install-test
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 clean-index:
-	rm -rf index/chroma index/manifest.sqlite3 index/write.lock
+	rm -rf index/chroma index/manifest.sqlite3 index/write.lock index/search-index.pkl index/index.id
