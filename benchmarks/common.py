@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 
 REPO = Path(__file__).resolve().parents[1]
-DATA = REPO.parent / "shared" / "eval" / "multihop-rag"
+DATA = Path(os.environ.get("MULTIHOP_RAG_DIR") or REPO.parent / "shared" / "eval" / "multihop-rag")
 RESULTS = REPO / "benchmarks" / "RESULTS.md"
 EXE = str(Path(sys.executable).with_name("assistant"))
 BENCH_INDEX = Path.home() / ".cache" / "news-assistant" / "bench" / "multihop-index"

@@ -22,8 +22,9 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-CORPUS = REPO.parent / "shared" / "eval" / "multihop-rag" / "corpus.json"
-QUESTIONS = REPO.parent / "shared" / "eval" / "multihop-rag" / "MultiHopRAG.json"
+DATA = Path(os.environ.get("MULTIHOP_RAG_DIR") or REPO.parent / "shared" / "eval" / "multihop-rag")
+CORPUS = DATA / "corpus.json"
+QUESTIONS = DATA / "MultiHopRAG.json"
 EXE = str(Path(sys.executable).with_name("assistant"))
 
 

@@ -21,7 +21,9 @@ from assistant.settings import Settings
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE = REPO / "assistant" / "samples" / "reuters-chicago-police-executive-order.txt"
-CORPUS = REPO.parent / "shared" / "eval" / "multihop-rag" / "corpus.json"
+# The team's shared folder sits beside the checkout; MULTIHOP_RAG_DIR points elsewhere (a clone in another place).
+MULTIHOP = Path(os.environ.get("MULTIHOP_RAG_DIR") or REPO.parent / "shared" / "eval" / "multihop-rag")
+CORPUS = MULTIHOP / "corpus.json"
 DATA = Path(__file__).parent / "data"
 
 
