@@ -80,7 +80,7 @@ def main() -> None:
 
         # The in-memory search index (windows, BM25, window embeddings) is derived from the store on first use.
         started = time.perf_counter()
-        search = assistant.search.index()
+        search = assistant.search.index
         search_s = time.perf_counter() - started
         out["search_index"] = {"sentences": len(search), "seconds": round(search_s, 1)}
         out["index_ready_seconds"] = round(pipeline_s + search_s, 1)
