@@ -44,7 +44,7 @@ class Settings(BaseSettings):
     # Retrieval
     retrieval_k: int = Field(10, ge=1, le=100, description="Passages retrieved per question.")
     answer_passages: int = Field(4, ge=1, le=10, description="Passages given to the model.")
-    passage_tokens: int = Field(60, ge=20, le=400, description="Longest passage shown to the model, in tokens.")
+    passage_tokens: int = Field(50, ge=20, le=400, description="Longest passage shown to the model, in tokens.")
 
     # Answering
     backend: Backend = "local"

@@ -25,7 +25,7 @@ def load_llama(model_path: Path, n_ctx: int, threads: int) -> Any:
     from llama_cpp import Llama
 
     return Llama(model_path=str(model_path), n_ctx=n_ctx, n_threads=threads, n_threads_batch=threads, n_batch=512,
-                 verbose=False)
+                 flash_attn=True, verbose=False)
 
 
 class LlamaCppChat(BaseChatModel):
