@@ -1,6 +1,7 @@
 """Indexing and answering speed on the MultiHop-RAG corpus, measured side by side in one run.
 
-    python benchmarks/bench_index_ask.py --json > benchmarks/results/index_ask.json
+    python benchmarks/bench_index_ask.py --questions 20 > benchmarks/results/index_ask.json
+    python benchmarks/bench_index_ask.py --render benchmarks/results/index_ask.json   # RESULTS.md section
 
 1. The full pipeline: `Assistant.index(corpus.json)` into a fresh index (load, normalise, chunk, embed, write).
 2. Bare `SentenceTransformer.encode` of exactly the same chunk texts, same batch size (the floor the pipeline adds to).
@@ -18,6 +19,7 @@ import json
 import os
 import resource
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -39,18 +41,82 @@ def _pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
 
 
+SECTION = "## Indexing and answering speed"
+
+
+def render(out: dict, commit: str) -> str:
+    """Return the RESULTS.md section for one run's figures."""
+    ix, bare, again = out["index"], out["bare_encode"], out["reindex"]
+    lines = [
+        f"`python benchmarks/bench_index_ask.py --questions {out.get('questions', 12)}` (commit {commit}, "
+        f"{out.get('date', '')}; 2 cores, nothing else running; one process, figures side by side in one run).",
+        "",
+        "| measure | value |",
+        "|---|---:|",
+        f"| full indexing of corpus.json ({ix['articles']} articles, {ix['chunks']:,} one-sentence chunks): load, "
+        f"normalise, chunk, embed, write | {ix['seconds']:.1f} s |",
+        f"| bare `SentenceTransformer.encode` of the same {bare['chunks']:,} texts, same batch size | "
+        f"{bare['seconds']:.1f} s |",
+        f"| pipeline overhead over bare encode | {out['pipeline_overhead']:.0%} |",
+        f"| chunks per second (whole pipeline) | {ix['chunks_per_second']:.0f} |",
+        f"| in-memory search index derived from the store (first use, then cached) | "
+        f"{out['search_index']['seconds']:.1f} s |",
+        f"| index ready to answer | {out['index_ready_seconds']:.0f} s ({out['index_ready_seconds'] / 60:.1f} min) |",
+        f"| peak memory while indexing (max RSS) | {ix['peak_rss_mb']:,} MB |",
+        f"| re-indexing the unchanged corpus: chunks embedded | {again['chunks_embedded']} |",
+        f"| re-indexing the unchanged corpus: time, share of the first run | {again['seconds']:.1f} s, "
+        f"{again['share_of_first']:.1%} |",
+        f"| `ask`, extractive backend ({out['ask_extractive']['n']} dev questions): p50 / p95 | "
+        f"{out['ask_extractive']['p50_s'] * 1000:.0f} ms / {out['ask_extractive']['p95_s'] * 1000:.0f} ms |",
+    ]
+    if "ask_local" in out:
+        loc = out["ask_local"]
+        lines += [
+            f"| local LLM load and prompt-prefix warm-up (once per process) | {out['local_load_seconds']:.1f} s |",
+            f"| `ask`, local backend (Qwen2.5 1.5B, 4 passages of at most 50 tokens): time to first token p50 / max "
+            f"({loc['answered_with_tokens']} of {loc['n']} questions reached the LLM and streamed) | "
+            f"{loc['ttft_p50_s']:.2f} s / {loc['ttft_max_s']:.2f} s |",
+            f"| `ask`, local backend: total time p50 / max | {loc['total_p50_s']:.2f} s / {loc['total_max_s']:.2f} s |",
+            f"| peak memory with the LLM loaded (max RSS) | {loc['peak_rss_mb']:,} MB |",
+        ]
+    lines += [
+        "",
+        "Goal missed: the pipeline adds more than 15% to bare encoding. Most of the difference is Chroma's own "
+        "write cost (HNSW insert, document text, metadata in SQLite): 0.6 ms per row measured alone on a small "
+        "collection, growing as the HNSW graph grows, against about 3 ms to encode one sentence on 2 cores; "
+        "one-sentence chunks make that fixed per-row cost a large share. Writing in a second thread hid none of it "
+        "(both cores are busy encoding); sorting all texts by length before the steps changed nothing measurable. "
+        "The whole build is still 4.6 minutes (the probe's chunking took 31). Questions that did not stream were "
+        "refused before or by the LLM (multi-hop comparison questions the 1.5B model declines); their totals are "
+        "included.",
+    ]
+    return "\n".join(lines)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--questions", type=int, default=12, help="dev questions for the ask measurements")
     parser.add_argument("--skip-local", action="store_true")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--render", type=Path, help="write the RESULTS.md section from a saved run's JSON and stop")
     args = parser.parse_args()
+    if args.render:
+        sys.path.insert(0, str(REPO / "benchmarks"))
+        from common import write_section
+
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
+                                cwd=REPO).stdout.strip()
+        saved = json.loads(args.render.read_text())
+        write_section(SECTION, render(saved, saved.get("commit", commit)))
+        return
 
     from assistant import Assistant, Settings
     from assistant.indexer import embedding_text
     from assistant.loading import load_source
 
-    out: dict = {}
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
+                            cwd=REPO).stdout.strip()
+    out: dict = {"questions": args.questions, "date": time.strftime("%Y-%m-%d"), "commit": commit}
     with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
         settings = Settings(index_dir=Path(tmp) / "index", seed_sample=False, backend="extractive")
         assistant = Assistant(settings)
