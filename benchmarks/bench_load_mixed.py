@@ -53,7 +53,7 @@ class MemorySampler(threading.Thread):
             self.stop.wait(0.5)
 
 
-async def index_while_asking(url: str, batches: int, per_batch: int) -> dict:
+async def index_while_asking(url: str, batches: int, per_batch: int, pid: int) -> dict:
     """POST new articles (edited copies of corpus articles) in batches; return reports and errors."""
     corpus = json.loads((DATA / "corpus.json").read_text())
     reports, errors = [], []
@@ -71,8 +71,10 @@ async def index_while_asking(url: str, batches: int, per_batch: int) -> dict:
                 errors.append(f"{response.status_code}: {response.text[:200]}")
             else:
                 body = response.json()
+                # The next question after a batch rebuilds the search index: ask one, then read the memory.
+                await http.post("/api/ask", json={"question": articles[0]["title"]})
                 reports.append({"added": body.get("added"), "chunks_embedded": body.get("chunks_embedded"),
-                                "seconds": round(time.perf_counter() - started, 1)})
+                                "seconds": round(time.perf_counter() - started, 1), "rss_mb": round(rss_mb(pid))})
     return {"reports": reports, "errors": errors}
 
 
@@ -100,10 +102,10 @@ async def ask_llm(url: str, questions: list[str], clients: int, timeout: float) 
     return {"latencies": latencies, "errors": errors}
 
 
-async def scenario(url: str, args: argparse.Namespace, questions: list[str]) -> dict:
+async def scenario(url: str, args: argparse.Namespace, questions: list[str], pid: int) -> dict:
     api = load(url, questions[: args.requests], args.clients, args.timeout)
     llm = ask_llm(url, questions[args.requests : args.requests + args.llm_requests], args.llm_clients, args.timeout)
-    indexing = index_while_asking(url, args.index_batches, args.per_batch)
+    indexing = index_while_asking(url, args.index_batches, args.per_batch, pid)
     started = time.perf_counter()
     api_result, llm_result, index_result = await asyncio.gather(api, llm, indexing)
     return {"api": api_result, "llm": llm_result, "index": index_result, "wall": time.perf_counter() - started}
@@ -138,7 +140,7 @@ def main() -> None:
                        timeout=600).raise_for_status()  # the LLM loaded before measuring
             warm_rss = rss_mb(server.pid)
             sampler.start()
-            result = asyncio.run(scenario(url, args, questions))
+            result = asyncio.run(scenario(url, args, questions, server.pid))
             final_stats = httpx.get(f"{url}/api/stats", timeout=60).json()
         finally:
             sampler.stop.set()
@@ -164,6 +166,7 @@ def main() -> None:
     if args.no_write:
         return
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=REPO).stdout
+    after_batches = ", ".join(f"{r['rss_mb']:,}" for r in result["index"]["reports"])
     text = (
         f"`python benchmarks/bench_load_mixed.py {' '.join(sys.argv[1:])}`".replace("  ", " ")
         + f" (commit {commit.strip()}, {datetime.now(timezone.utc):%Y-%m-%d}, 2 shared cores)\n\n"
@@ -178,7 +181,9 @@ def main() -> None:
         f"{llm_ms.get('p95', 0):,.0f} ms | {llm_ms.get('max', 0):,.0f} ms |\n"
         f"| POST /api/articles (batches) | {args.index_batches} | {len(result['index']['errors'])} | | | |\n\n"
         f"Requests made {made}, failed {failed}. Server memory (RSS): {warm_rss:,.0f} MB after warm-up (LLM loaded), "
-        f"peak {peak:,.0f} MB, {end:,.0f} MB at the end. Articles after the run: {final_stats.get('articles')}.\n"
+        f"peak {peak:,.0f} MB, {end:,.0f} MB at the end; after each indexing batch (and the search-index rebuild it "
+        f"causes): {after_batches} MB. Articles after the run: "
+        f"{final_stats.get('articles')}.\n"
     )
     write_section(SECTION, text)
 
