@@ -87,7 +87,7 @@ def main() -> None:
         f"reported, {len(report['warnings'])} warnings; articles before / after: {before['articles']} / "
         f"{after['articles']}, chunks {before['chunks']} / {after['chunks']} (nothing lost: {not lost}). \"added\" counts "
         "inputs, articles count distinct texts: copy-a.txt and copy-b.txt hold the sample's text, stored once; "
-        "latin1.txt and bad-utf8.md are indexed (decoded as Latin-1, bad bytes replaced).",
+        "latin1.txt and bad-utf8.md are indexed (not UTF-8: read as Windows-1252 or Latin-1).",
         "",
         "| input | reported |",
         "|---|---|",
