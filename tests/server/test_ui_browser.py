@@ -177,7 +177,7 @@ def test_upload_then_ask_then_delete(page: Page, tmp_path: Path) -> None:
     whale.write_text(WHALE)
     open_articles(page)
     page.locator("#upload-files input[type=file]").set_input_files(str(whale))
-    expect(page.locator("#upload-files")).to_contain_text("whale.md")
+    expect(page.locator("#upload-files")).to_contain_text(re.compile(r"whale\s*\.md"))  # Gradio may split stem and extension
     page.locator("#index-files").click()
     report = page.locator("#index-report .index-report")
     expect(report).to_contain_text("1 added")
@@ -214,7 +214,7 @@ def test_bad_upload_is_reported_plainly(page: Page, tmp_path: Path) -> None:
     binary.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" * 40)
     open_articles(page)
     page.locator("#upload-files input[type=file]").set_input_files(str(binary))
-    expect(page.locator("#upload-files")).to_contain_text("scan.txt")
+    expect(page.locator("#upload-files")).to_contain_text(re.compile(r"scan\s*\.txt"))  # Gradio may split stem and extension
     page.locator("#index-files").click()
     report = page.locator("#index-report")
     expect(report).to_contain_text("Nothing could be indexed")
@@ -240,7 +240,7 @@ def test_indexing_shows_progress_and_does_not_block_chat(browser: Browser, ui_se
         pg.locator("#question textarea").wait_for()
     open_articles(indexer)
     indexer.locator("#upload-files input[type=file]").set_input_files(str(feed))
-    expect(indexer.locator("#upload-files")).to_contain_text("harbours.jsonl")
+    expect(indexer.locator("#upload-files")).to_contain_text(re.compile(r"harbours\s*\.jsonl"))  # Gradio may split stem and extension
     indexer.locator("#index-files").click()
     expect(indexer.locator("#index-report .progress-text, #index-report .progress-level").first).to_be_visible()
     started = time.monotonic()
