@@ -75,11 +75,16 @@ def run(n_articles: int, kills: int, seed: int, workdir: Path) -> dict:
     clean = _snapshot(clean_dir, questions)
 
     hit, finished = 0, 0
-    for _ in range(kills):
+    for k in range(kills):
+        # Every run after the first has work to do: a third of the articles edited (a sentence added), a few left
+        # out, a different third each time; the final run below goes back to the original articles.
+        edited = [dict(a, body=a["body"] + f" Edition {k} of this report.") if i % 3 == k % 3 else a
+                  for i, a in enumerate(articles) if (i + k) % 25]
+        source.write_text(json.dumps(edited if k else articles))  # the same source path: updates and removals
         process = subprocess.Popen([EXE, "index", "--json", str(source)], stdout=subprocess.DEVNULL,
                                    stderr=subprocess.DEVNULL, env=_env(killed_dir))
-        # Kill anywhere from start-up to the end of a full build (most of it is embedding and writing).
-        deadline = rng.uniform(2.0, max(3.0, clean_seconds * 1.1))
+        # Kill anywhere from start-up to well into the run (the first run is a full build, the others a third).
+        deadline = rng.uniform(2.0, max(3.0, clean_seconds * (1.1 if k == 0 else 0.45)))
         try:
             process.wait(deadline)
             finished += 1
@@ -87,6 +92,7 @@ def run(n_articles: int, kills: int, seed: int, workdir: Path) -> dict:
             process.send_signal(signal.SIGKILL)
             process.wait()
             hit += 1
+    source.write_text(json.dumps(articles))
     final_report = _index(killed_dir, source)
     second_report = _index(killed_dir, source)
     after = _snapshot(killed_dir, questions)
