@@ -29,6 +29,7 @@ from .loading.decode import NotTextError, decode_text
 from .loading.normalise import normalise_text, parse_date
 from .manifest import ArticleRow, Manifest
 from .retrieval import Filters, RetrievalConfig, Retriever
+from .search_index import CACHE_FILE as SEARCH_CACHE_FILE
 from .search_index import SearchIndexHolder
 from .settings import BACKENDS, Settings
 from .store import ChunkStore, StoredChunk, StoreError, make_client
@@ -93,7 +94,7 @@ def reset_index(settings: Settings) -> list[Path]:
         client = make_client(settings.chroma_dir, settings.chroma_url)
         if settings.collection in {getattr(c, "name", c) for c in client.list_collections()}:
             client.delete_collection(settings.collection)
-        (settings.index_dir / "search-index.pkl").unlink(missing_ok=True)
+        (settings.index_dir / SEARCH_CACHE_FILE).unlink(missing_ok=True)
     return sources
 
 

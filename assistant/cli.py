@@ -341,9 +341,12 @@ def evaluate(
         try:
             data = load_dataset(dataset)
             data.split(split)  # type: ignore[arg-type]
+        except DatasetError as exc:
+            raise UserError(str(exc)) from exc
+        try:
             config = parse_overrides(retrieval or [])
-        except (DatasetError, ValueError) as exc:
-            raise UserError(f"--retrieval {exc}" if not isinstance(exc, DatasetError) else str(exc)) from exc
+        except ValueError as exc:
+            raise UserError(f"--retrieval {exc}") from exc
         try:
             chunk_config = parse_overrides(chunking or [], ChunkingConfig)
         except ValueError as exc:

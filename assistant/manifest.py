@@ -7,8 +7,8 @@ stale ones are deleted; the store is reconciled against it on every run (see ind
 from __future__ import annotations
 
 import sqlite3
-import uuid
 import threading
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timezone

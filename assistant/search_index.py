@@ -22,6 +22,7 @@ from .windows import WindowScorer, sentence_windows, window_embeddings
 
 log = logging.getLogger(__name__)
 CACHE_FORMAT = 1
+CACHE_FILE = "search-index.pkl"  # in the index folder
 
 
 @dataclass(frozen=True)
@@ -89,8 +90,7 @@ class SearchIndex:
 
     def idf(self, term: str) -> float:
         """Return the inverse sentence frequency of ``term`` (highest for unknown terms)."""
-        df = self.scorer.document_frequency(term)
-        return float(np.log1p((len(self) - df + 0.5) / (df + 0.5)))
+        return self.scorer.term_idf(term)
 
     @classmethod
     def build(cls, rows: list[tuple[str, str, dict, np.ndarray]], unit_tokens: int, title_weight: float,
@@ -148,7 +148,7 @@ class SearchIndexHolder:
     def __init__(self, store: ChunkStore, manifest: Manifest, cache_dir: Path, unit_tokens: int,
                  title_weight: float, dimension: int = 384) -> None:
         self.store, self.manifest = store, manifest
-        self.cache_path = cache_dir / "search-index.pkl"
+        self.cache_path = cache_dir / CACHE_FILE
         self.unit_tokens, self.title_weight, self.dimension = unit_tokens, title_weight, dimension
         self._index: SearchIndex | None = None
         self._key: str | None = None

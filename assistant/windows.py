@@ -104,6 +104,11 @@ class WindowScorer:
     def term_ids(self, text: str) -> list[int]:
         return [j for j in (self.vocab.get(w) for w in self.tokenize(text)) if j is not None]
 
+    def term_idf(self, term: str) -> float:
+        """Return the BM25 idf of ``term`` over sentences (highest for a term no sentence holds)."""
+        j = self.vocab.get(term)
+        return float(self.idf[j]) if j is not None else float(np.log1p((self.n + 0.5) / 0.5))
+
     def document_frequency(self, term: str) -> int:
         """Return how many sentences hold ``term`` (a stemmed term)."""
         j = self.vocab.get(term)

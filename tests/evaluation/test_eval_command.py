@@ -50,3 +50,20 @@ def test_eval_json_on_a_small_subset(mini_dataset: Path, tmp_path: Path) -> None
     again = subprocess.run(args, capture_output=True, text=True, timeout=1800, env=os.environ.copy())
     assert json.loads(again.stdout)["index_seconds"] == data["index_seconds"]
     assert not (Path(os.environ["ASSISTANT_INDEX_DIR"]) / "manifest.sqlite3").exists(), "the user's index is untouched"
+
+
+@pytest.mark.slow
+def test_retrieval_overrides_switch_parts_off_and_bad_ones_are_named(mini_dataset: Path, tmp_path: Path) -> None:
+    base = [EXE, "eval", "--dataset", str(mini_dataset), "--split", "all", "--json", "--eval-index",
+            str(tmp_path / "eval-index")]
+    dense_only = subprocess.run([*base, "--retrieval", "use_bm25=false"], capture_output=True, text=True,
+                                timeout=1800, env=os.environ.copy())
+    assert dense_only.returncode == 0, dense_only.stderr[-3000:]
+    assert json.loads(dense_only.stdout)["retrieval"]["use_bm25"] is False
+    for option, value, named in (("--retrieval", "no_such_part=1", "no_such_part"),
+                                 ("--retrieval", "use_bm25=maybe", "use_bm25"),
+                                 ("--chunking", "max_tokens=lots", "max_tokens")):
+        bad = subprocess.run([*base, option, value], capture_output=True, text=True, timeout=600,
+                             env=os.environ.copy())
+        assert bad.returncode == 2 and option in bad.stderr and named in bad.stderr, bad.stderr
+        assert "Traceback" not in bad.stderr
