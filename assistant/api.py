@@ -29,7 +29,6 @@ from .loading.decode import NotTextError, decode_text
 from .loading.normalise import normalise_text, parse_date
 from .manifest import ArticleRow, Manifest
 from .retrieval import Filters, RetrievalConfig, Retriever
-from .search_index import CACHE_FILE as SEARCH_CACHE_FILE
 from .search_index import SearchIndexHolder
 from .settings import BACKENDS, Settings
 from .store import ChunkStore, StoredChunk, StoreError, make_client
@@ -91,10 +90,9 @@ def reset_index(settings: Settings) -> list[Path]:
         sources = [Path(s) for s in manifest.sources() if Path(s).is_absolute()]
         manifest.commit({}, {}, [], {})
         manifest.close()
-        client = make_client(settings.chroma_dir, settings.chroma_url)
+        client = make_client(settings.chroma_dir, settings.chroma_url, settings.chroma_secret)
         if settings.collection in {getattr(c, "name", c) for c in client.list_collections()}:
             client.delete_collection(settings.collection)
-        (settings.index_dir / SEARCH_CACHE_FILE).unlink(missing_ok=True)
     return sources
 
 
@@ -115,7 +113,7 @@ class Assistant:
                                              settings.threads)
         self.count_tokens = make_token_counter(self.model_dir)
         self.chunker = Chunker(chunking or ChunkingConfig(), self.count_tokens)
-        self.store = ChunkStore(make_client(settings.chroma_dir, settings.chroma_url), settings.collection,
+        self.store = ChunkStore(make_client(settings.chroma_dir, settings.chroma_url, settings.chroma_secret), settings.collection,
                                 self.model_name)
         self.manifest = Manifest(settings.manifest_path)
         if settings.chroma_url:
@@ -174,6 +172,7 @@ class Assistant:
         Unreadable files are reported in ``failed``; nothing indexed before is removed. Raises IndexBusyError."""
         articles: list[Article] = []
         errors: list[LoadError] = []
+        warnings: list[LoadError] = []
         for name, data in files:
             try:
                 text, _encoding = decode_text(data)
@@ -183,10 +182,13 @@ class Assistant:
             if not text.strip():
                 errors.append(LoadError(name, "is empty" if not data else "holds only whitespace"))
                 continue
-            loaded = load_text(text, name)
+            loaded = load_text(text, name, self.settings.max_article_chars)
             articles.extend(loaded.articles)
             errors.extend(loaded.errors)
-        return self.indexer.index_articles(articles, source, None, errors)
+            warnings.extend(loaded.warnings)
+        report = self.indexer.index_articles(articles, source, None, errors)
+        report.warnings.extend(warnings)
+        return report
 
     def index_articles(self, articles: Sequence[Article], source: str = "api",
                        errors: Sequence[LoadError] = ()) -> IndexReport:
@@ -207,10 +209,19 @@ class Assistant:
             return True
 
     # -- answering
+    def allowed_backends(self) -> list[str]:
+        """Return the backends a request may pick: ASSISTANT_ALLOWED_BACKENDS, or the configured one and extractive
+        (so no client can spend a remote model's key the operator did not offer)."""
+        allowed = self.settings.allowed_backends or [self.settings.backend, "extractive"]
+        return [b for b in BACKENDS if b in allowed]
+
     def _backend(self, backend: str | None) -> str:
         name = backend or self.settings.backend
         if name not in BACKENDS:
             raise InvalidRequest("backend", f"unknown backend {name!r}; choose one of {', '.join(BACKENDS)}")
+        if backend and name not in self.allowed_backends():
+            raise InvalidRequest("backend", f"the backend {name!r} is not offered by this server; choose one of "
+                                 f"{', '.join(self.allowed_backends())}")
         return name
 
     def ask(self, question: str, history: Sequence | None = None, filters: Filters | None = None,

@@ -57,6 +57,12 @@ def _settings(index_dir: Path | None, **overrides: Any) -> Settings:
     return Settings(**values)
 
 
+def _operator_settings(index_dir: Path | None, backend: str | None) -> Settings:
+    """Settings in which the backend the operator picked on the command line is the configured one (the server's
+    list of backends a request may pick does not apply to whoever runs the command)."""
+    return _settings(index_dir, backend=backend if backend in BACKENDS else None)
+
+
 @contextmanager
 def _assistant(settings: Settings, seed: bool = True) -> Iterator[Any]:
     from .api import Assistant
@@ -203,7 +209,7 @@ def ask(
     """Answer one question from the indexed articles, with citations."""
 
     def body() -> int:
-        settings = _settings(index_dir)
+        settings = _operator_settings(index_dir, backend)
         filters = _filters(source, after, before)
         with _assistant(settings) as assistant:
             answer = assistant.ask(question, filters=filters, backend=backend)
@@ -248,7 +254,7 @@ def chat(backend: BackendOpt = None, index_dir: IndexDir = None) -> None:
     """Chat in the terminal; follow-up questions use the conversation. Type /quit to leave."""
 
     def body() -> int:
-        settings = _settings(index_dir)
+        settings = _operator_settings(index_dir, backend)
         with _assistant(settings) as assistant:
             stats = assistant.stats()
             err.print(f"{stats['articles']} articles indexed; answering with {assistant.backends.describe(backend or settings.backend)}.")

@@ -1,13 +1,11 @@
 """The in-memory search index: every stored sentence with its article, its window and the window's embedding and
-BM25 statistics. Derived from the store (the one source of truth), rebuilt after each indexing run, and cached on
-disk beside the manifest so a new process starts in about a second.
+BM25 statistics. Derived from the store (the one source of truth) when first needed and after each indexing run.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
-import pickle
 import threading
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -21,8 +19,7 @@ from .text import terms
 from .windows import WindowScorer, sentence_windows, window_embeddings
 
 log = logging.getLogger(__name__)
-CACHE_FORMAT = 1
-CACHE_FILE = "search-index.pkl"  # in the index folder
+CACHE_FORMAT = 2
 
 
 @dataclass(frozen=True)
@@ -148,7 +145,6 @@ class SearchIndexHolder:
     def __init__(self, store: ChunkStore, manifest: Manifest, cache_dir: Path, unit_tokens: int,
                  title_weight: float, dimension: int = 384) -> None:
         self.store, self.manifest = store, manifest
-        self.cache_path = cache_dir / CACHE_FILE
         self.unit_tokens, self.title_weight, self.dimension = unit_tokens, title_weight, dimension
         self._index: SearchIndex | None = None
         self._key: str | None = None
@@ -176,21 +172,8 @@ class SearchIndexHolder:
             return self._index
 
     def _load_or_build(self, key: str) -> SearchIndex:
-        try:
-            with self.cache_path.open("rb") as f:
-                cached_key, index = pickle.load(f)
-            if cached_key == key:
-                return index
-        except (OSError, pickle.UnpicklingError, EOFError, ValueError, AttributeError, ModuleNotFoundError):
-            pass
+        # Built from the store, never loaded from a file: a pickle in the index folder would run the code of
+        # anyone who can write that folder.
         live = {row.id for row in self.manifest.articles().values()}
         rows = [r for r in self.store.all_rows() if r[2].get("article_id") in live]
-        index = SearchIndex.build(rows, self.unit_tokens, self.title_weight, self.dimension)
-        try:
-            tmp = self.cache_path.with_suffix(".tmp")
-            with tmp.open("wb") as f:
-                pickle.dump((key, index), f, protocol=pickle.HIGHEST_PROTOCOL)
-            tmp.replace(self.cache_path)
-        except OSError as exc:  # a read-only index folder still works, only slower to start
-            log.warning("cannot write the search index cache %s: %s", self.cache_path, exc)
-        return index
+        return SearchIndex.build(rows, self.unit_tokens, self.title_weight, self.dimension)

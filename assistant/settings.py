@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 Backend = Literal["local", "extractive", "ollama", "openai"]
 BACKENDS: tuple[str, ...] = ("local", "extractive", "ollama", "openai")
@@ -66,6 +66,21 @@ class Settings(BaseSettings):
     api_key: SecretStr | None = Field(None, description="Bearer token required on every API route when set.")
     ui_auth: str | None = Field(None, description="user:password for the web UI.")
     prompts_dir: Path | None = None
+    allowed_hosts: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="Host names the server answers to besides loopback and --host "
+        "(DNS-rebinding defence); '*' answers any.")
+    cors_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="Origins (https://app.example) whose pages may call the API from a browser.")
+    allowed_backends: Annotated[list[Backend] | None, NoDecode] = Field(
+        None, description="Backends a request may pick; unset = the configured backend and extractive.")
+    max_upload_bytes: int = Field(100 * 2**20, ge=1024, description="Largest upload or article body, in bytes.")
+    max_request_bytes: int = Field(2 * 2**20, ge=1024, description="Largest body of any other request, in bytes.")
+    max_json_depth: int = Field(64, ge=4, le=1000, description="Deepest JSON nesting a request may use.")
+    auth_failures_per_minute: int = Field(10, ge=1, description="Failed logins or keys from one address before "
+                                          "it is refused for a minute.")
+    upload_cache_seconds: int = Field(3600, ge=60, description="Uploaded files left in the web UI's cache are "
+                                      "deleted after this long.")
+    chroma_token: SecretStr | None = Field(None, description="Token for a Chroma server with authentication.")
 
     @field_validator("chroma_url")
     @classmethod
@@ -75,6 +90,24 @@ class Settings(BaseSettings):
         if not value.startswith(("http://", "https://")):
             raise ValueError(f"ASSISTANT_CHROMA_URL must start with http:// or https://, got {value!r}")
         return value.rstrip("/")
+
+    @field_validator("allowed_hosts", "cors_origins", mode="before")
+    @classmethod
+    def _split_list(cls, value: object) -> object:
+        if isinstance(value, str) and not value.strip().startswith("["):
+            return [v.strip() for v in value.split(",") if v.strip()]
+        return value
+
+    @field_validator("allowed_backends", mode="before")
+    @classmethod
+    def _split_backends(cls, value: object) -> object:
+        if isinstance(value, str) and not value.strip().startswith("["):
+            return [v.strip() for v in value.split(",") if v.strip()] or None
+        return value
+
+    @property
+    def chroma_secret(self) -> str | None:
+        return self.chroma_token.get_secret_value() if self.chroma_token else None
 
     @property
     def chroma_dir(self) -> Path:

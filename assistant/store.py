@@ -39,8 +39,9 @@ class StoredChunk:
     score: float = 0.0
 
 
-def make_client(index_dir: Path, chroma_url: str | None):  # noqa: ANN201 - chromadb.ClientAPI
-    """Return a Chroma client: HttpClient for ``chroma_url``, else a PersistentClient on ``index_dir``.
+def make_client(index_dir: Path, chroma_url: str | None, token: str | None = None):  # noqa: ANN201 - ClientAPI
+    """Return a Chroma client: HttpClient for ``chroma_url`` (sending ``token`` as a bearer token when given),
+    else a PersistentClient on ``index_dir``.
 
     Raises StoreError when the server cannot be reached.
     """
@@ -55,11 +56,13 @@ def make_client(index_dir: Path, chroma_url: str | None):  # noqa: ANN201 - chro
                 host=parsed.hostname or "127.0.0.1",
                 port=parsed.port or (443 if parsed.scheme == "https" else 8000),
                 ssl=parsed.scheme == "https",
+                headers={"Authorization": f"Bearer {token}"} if token else None,
                 settings=chroma_settings,
             )
             client.heartbeat()
         except Exception as exc:  # noqa: BLE001 - connection errors come in many types
-            raise StoreError(f"cannot reach the Chroma server at {chroma_url}: {exc}") from exc
+            message = str(exc).replace(token, "***") if token else str(exc)
+            raise StoreError(f"cannot reach the Chroma server at {chroma_url}: {message}") from None
         return client
     index_dir.mkdir(parents=True, exist_ok=True)
     return chromadb.PersistentClient(path=str(index_dir), settings=chroma_settings)

@@ -13,7 +13,7 @@ from ..embedding import Embedder
 from ..sentences import sentence_spans
 from ..text import QUESTION_WORDS, terms
 from .answer import Passage
-from .injection import is_instruction
+from .injection import is_instruction, is_stuffed, neutralise_markers
 from .prompts import NOT_IN_ARTICLES
 
 MIN_SCORE = 0.4  # below this (cosine + 0.3 x weighted share of question terms) no sentence is an answer
@@ -22,8 +22,11 @@ MIN_SCORE = 0.4  # below this (cosine + 0.3 x weighted share of question terms) 
 def extractive_draft(question: str, passages: list[Passage], embedder: Embedder,
                      idf: Callable[[str], float] = lambda term: 1.0, max_sentences: int = 2) -> str:
     """Return a draft made of the best-supporting sentences, each followed by its passage number."""
-    candidates = [(p.n, p.text[s:e]) for p in passages for s, e in sentence_spans(p.text)]
-    candidates = [(n, s) for n, s in candidates if len(s.split()) >= 4 and not is_instruction(s)]
+    # A quoted sentence keeps no [n] of its own: markers written inside an article would become citations of
+    # other passages (citation spoofing).
+    candidates = [(p.n, neutralise_markers(p.text[s:e])) for p in passages for s, e in sentence_spans(p.text)]
+    candidates = [(n, s) for n, s in candidates
+                  if len(s.split()) >= 4 and not is_instruction(s) and not is_stuffed(s)]
     if not candidates:
         return NOT_IN_ARTICLES
     vectors = embedder.encode([question] + [s for _, s in candidates])

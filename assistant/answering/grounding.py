@@ -25,7 +25,7 @@ _NAME = re.compile(r"\b[A-Z][\w'’.\-]*")
 _IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
 _LINK = re.compile(r"\[([^\]]+)\]\(([^)\s]+)[^)]*\)")
 _URL = re.compile(r"https?://[^\s)\]>\"']+")
-_TAG = re.compile(r"</?[a-zA-Z][^>]*>")
+_TAG = re.compile(r"<!--.*?(?:-->|$)|</?[a-zA-Z][^>]*>", re.S)
 _REFUSAL = re.compile(
     r"NOT_IN_ARTICLES|not in the (?:articles|passages)|(?:do|does|did) not (?:say|mention|contain|provide|specify|"
     r"state|include|give|answer|indicate)|no information|not (?:mentioned|specified|provided|stated|given)|"
@@ -118,6 +118,20 @@ def claim_support(claim: str, passages: list[Passage], question: str, common: se
     return Support(True)
 
 
+_CLAUSE = re.compile(r",?\s+(?:and|but|while|whereas)\s+|;\s*|,\s+")
+
+
+def _supports_alone(claim: str, passage: Passage, several: bool, question: str, common: set[str]) -> bool:
+    """Return True when ``passage`` by itself states ``claim`` or, for a sentence citing several passages, one of
+    its clauses ("A did X [1] and B did Y [2]")."""
+    if claim_support(claim, [passage], question, common).ok:
+        return True
+    if not several:
+        return False
+    clauses = [c for c in _CLAUSE.split(claim) if len(terms(c)) >= 2]
+    return len(clauses) > 1 and any(claim_support(c, [passage], question, common).ok for c in clauses)
+
+
 def answer_type_missing(question: str, answer_text: str) -> str | None:
     """Return what the question asks for that the answer lacks ("a number", "a date or time"), or None."""
     answer_text = _MARKER.sub("", answer_text)
@@ -206,8 +220,17 @@ def check_answer(draft: str, passages: list[Passage], question: str) -> Answer:
         valid = [n for n in dict.fromkeys(cites) if 1 <= n <= len(passages)]
         if len(valid) < len(set(cites)):
             notes.append("removed a citation to a passage that does not exist")
-        cited = [passages[n - 1] for n in valid]
-        verdict = claim_support(claim, cited, question, common) if cited else Support(False, "it cites no passage")
+        # A citation stands only when its passage alone supports the sentence: a second marker cannot lend a
+        # claim the authority of a passage that does not state it.
+        supporting = [n for n in valid if _supports_alone(claim, passages[n - 1], len(valid) > 1, question, common)]
+        if len(supporting) < len(valid) and supporting:
+            notes.append("removed a citation to a passage that does not state the sentence")
+        verdict = Support(True) if supporting else (
+            claim_support(claim, [passages[n - 1] for n in valid], question, common) if valid
+            else Support(False, "it cites no passage"))
+        if verdict.ok and not supporting:
+            verdict = Support(False, "no cited passage states it on its own")
+        valid = supporting
         if not verdict.ok:
             # Small models often cite the wrong number: re-point to a passage that does support the sentence.
             for p in passages:

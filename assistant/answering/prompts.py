@@ -10,7 +10,7 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, System
 from langchain_core.prompts import ChatPromptTemplate
 
 from .answer import Passage
-from .injection import neutralise_instructions
+from .injection import neutralise_instructions, neutralise_markers
 
 NOT_IN_ARTICLES = "NOT_IN_ARTICLES"
 
@@ -38,15 +38,10 @@ def _examples(text: str) -> list[BaseMessage]:
     return messages
 
 
-# Article text must not be able to close the passages block or forge citation markers.
-_FORGED = re.compile(r"\[(\d{1,3})\]")
-
-
 def sanitize_passage_text(text: str) -> str:
     """Return passage text safe to put in the prompt: instruction-like sentences replaced by a marker, tags
-    neutralised, ``[n]`` markers turned into ``(n)``."""
-    text = neutralise_instructions(text).replace("<", "‹").replace(">", "›")
-    return _FORGED.sub(r"(\1)", text)
+    neutralised (it cannot close the passages block), ``[n]`` markers turned into ``(n)`` (nor forge citations)."""
+    return neutralise_markers(neutralise_instructions(text).replace("<", "‹").replace(">", "›"))
 
 
 @dataclass

@@ -14,6 +14,7 @@ from .article import Article, LoadError, LoadResult
 from .decode import NotTextError, decode_text
 from .feeds import article_from_object, parse_json, parse_jsonl
 from .html import parse_html
+from .normalise import http_url
 from .plaintext import parse_plaintext
 
 __all__ = [
@@ -40,9 +41,19 @@ def drop_future_dates(result: LoadResult, now: datetime | None = None) -> LoadRe
     return result
 
 
+def drop_unsafe_urls(result: LoadResult) -> LoadResult:
+    """Clear article URLs that are not http(s) links (javascript:, data:, relative) and say so in warnings."""
+    for i, article in enumerate(result.articles):
+        if article.url and http_url(article.url) is None:
+            result.warnings.append(LoadError(article.key, f"URL {article.url[:80]!r} is not an http(s) link; "
+                                                          "indexed without it"))
+            result.articles[i] = dataclasses.replace(article, url=None)
+    return result
+
+
 def load_text(text: str, name: str, max_chars: int = DEFAULT_MAX_CHARS) -> LoadResult:
     """Return the articles in ``text``, read as the format that ``name``'s suffix says (e.g. an upload)."""
-    return drop_future_dates(_parse(text, name, max_chars))
+    return drop_unsafe_urls(drop_future_dates(_parse(text, name, max_chars)))
 
 
 def _parse(text: str, name: str, max_chars: int) -> LoadResult:

@@ -80,6 +80,9 @@ def parse_json(text: str, path: str, max_chars: int) -> LoadResult:
     except json.JSONDecodeError as exc:
         result.errors.append(LoadError(path, f"is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"))
         return result
+    except RecursionError:
+        result.errors.append(LoadError(path, "nests arrays or objects too deeply to be an article feed"))
+        return result
     try:
         for position, obj in _objects_of_json(data):
             try:
@@ -101,6 +104,9 @@ def parse_jsonl(text: str, path: str, max_chars: int) -> LoadResult:
             obj = json.loads(line)
         except json.JSONDecodeError as exc:
             result.errors.append(LoadError(f"{path}:{number}", f"is not valid JSON: {exc.msg} at column {exc.colno}"))
+            continue
+        except RecursionError:
+            result.errors.append(LoadError(f"{path}:{number}", "nests arrays or objects too deeply"))
             continue
         try:
             result.articles.append(article_from_object(obj, path, f"line {number}", max_chars))

@@ -13,6 +13,8 @@ from dateutil import parser as date_parser
 _INVISIBLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u00ad\u180e\u200b-\u200f\u2060-\u2064\ufeff]")
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 _BLANK_LINES = re.compile(r"\n{3,}")
+_COMMENT = re.compile(r"<!--.*?(?:-->|$)", re.S)
+_MARKUP = re.compile(r"<!--.*?(?:-->|$)|</?[a-zA-Z][^<>]*>", re.S)
 
 
 def normalise_text(text: str) -> str:
@@ -24,6 +26,8 @@ def normalise_text(text: str) -> str:
     if not text.isascii():
         text = unicodedata.normalize("NFC", text)
     text = _INVISIBLE.sub("", text)
+    if "<!--" in text:  # markup comments are no part of an article (and a place to hide instructions)
+        text = _COMMENT.sub(" ", text)
     text = _SPACES.sub(" ", text)
     text = "\n".join(line.strip() for line in text.split("\n"))
     return _BLANK_LINES.sub("\n\n", text).strip()
@@ -38,8 +42,23 @@ def normalise_field(value: object) -> str | None:
         value = ", ".join(p for p in parts if p)
     elif isinstance(value, dict):
         value = value.get("name") or value.get("@value") or ""
-    text = normalise_text(str(value)).replace("\n", " ")
+    text = _MARKUP.sub("", normalise_text(str(value)).replace("\n", " "))  # metadata is shown as text: no markup
+    text = _SPACES.sub(" ", text).strip()
     return text or None
+
+
+def http_url(value: str | None) -> str | None:
+    """Return ``value`` when it is an absolute http(s) URL with a host, else None (javascript:, data:, relative)."""
+    from urllib.parse import urlsplit
+
+    if not value:
+        return None
+    url = value.strip()
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    return url if parts.scheme.lower() in ("http", "https") and parts.netloc and " " not in url else None
 
 
 def parse_date(value: object) -> datetime | None:

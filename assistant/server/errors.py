@@ -38,6 +38,9 @@ class ApiError(Exception):
         self.items = items
 
 
+MAX_ERROR_ITEMS = 20  # problems listed in one error body (the first ones)
+
+
 def field_path(loc: tuple | list, located: bool = True) -> str:
     """Return a readable dotted path for a pydantic error location; ``located``: it starts with FastAPI's
     body/query/path/header, which is dropped."""
@@ -55,7 +58,10 @@ def validation_items(errors: list[dict[str, Any]], prefix: str = "", located: bo
     """Return ``[{"field", "message"}]`` for pydantic errors (union branches and their noise removed); field names
     start with ``prefix``; ``located`` as in field_path."""
     items: list[dict[str, str]] = []
+    seen: set[tuple[str, str]] = set()
     for e in errors:
+        if len(items) >= MAX_ERROR_ITEMS:
+            break
         loc = [p for p in e.get("loc", ()) if not (isinstance(p, str) and ("[" in p or p.startswith("function-")))]
         name = "" if e.get("type") == "json_invalid" else field_path(loc, located)
         if prefix and name:
@@ -68,7 +74,8 @@ def validation_items(errors: list[dict[str, Any]], prefix: str = "", located: bo
             message = "is required"
         elif e.get("type") == "json_invalid":
             message = f"is not valid JSON ({e.get('ctx', {}).get('error', 'syntax error')})"
-        if not any(i["field"] == name and i["message"] == message for i in items):
+        if (name, message) not in seen:
+            seen.add((name, message))
             items.append({"field": name, "message": message})
     return items
 
@@ -91,7 +98,8 @@ def _openai_body(message: str, kind: str, param: str | None = None, code: str | 
 
 _OPENAI_TYPES = {400: "invalid_request_error", 401: "authentication_error", 404: "invalid_request_error",
                  405: "invalid_request_error", 415: "invalid_request_error",
-                 413: "invalid_request_error", 422: "invalid_request_error", 503: "server_error", 500: "server_error"}
+                 413: "invalid_request_error", 422: "invalid_request_error", 429: "rate_limit_error", 403: "permission_error",
+                 503: "server_error", 500: "server_error"}
 
 
 def error_response(request: Request, status: int, message: str, field: str | None = None,

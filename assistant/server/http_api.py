@@ -21,7 +21,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from ..api import Assistant, InvalidRequest, make_filters
 from ..loading import Article, LoadError
-from ..loading.normalise import normalise_field, normalise_text, parse_date
+from ..loading.normalise import http_url, normalise_field, normalise_text, parse_date
 from ..loading.plaintext import fallback_title
 from ..retrieval import Filters
 from ..settings import Settings
@@ -36,6 +36,9 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"model": ErrorResponse, "description": "Missing or wrong bearer token (only when ASSISTANT_API_KEY is set)."},
     422: {"model": ErrorResponse, "description": "Something in the request is wrong; `field` names it."},
     503: {"model": ErrorResponse, "description": "The answering backend or the article store is unavailable."},
+    413: {"model": ErrorResponse, "description": "The body is larger than the server's limit."},
+    415: {"model": ErrorResponse, "description": "The body is not sent as application/json."},
+    429: {"model": ErrorResponse, "description": "Too many wrong keys from this address: wait a minute."},
 }
 NOT_FOUND = {404: {"model": ErrorResponse, "description": "No article has this id."}}
 ArticleId = Annotated[str, Path(min_length=1, max_length=200, description="The article id (from GET /api/articles).")]
@@ -78,6 +81,8 @@ def _article(item: ArticleIn, field: str) -> Article:
         if published is None:
             raise InvalidRequest(f"{field}.published_at", f"{item.published_at!r} is not a date (use ISO 8601)")
     url = normalise_field(item.url)
+    if url and http_url(url) is None:
+        raise InvalidRequest(f"{field}.url", f"{url[:80]!r} is not an http:// or https:// URL")
     key = f"api#{url}" if url else f"api#sha256:{hashlib.sha256(body.encode()).hexdigest()[:32]}"
     return Article(body=body, title=normalise_field(item.title) or fallback_title(body), key=key,
                    source=normalise_field(item.source), author=normalise_field(item.author), published_at=published,
@@ -92,6 +97,10 @@ def parse_articles(data: Any) -> tuple[list[Article], list[LoadError]]:
     if not isinstance(data, (list, dict)):
         raise InvalidRequest("body", "must be an article object, a list of them, or {\"articles\": [...]}")
     prefix = "articles" if isinstance(data, list) else "" if "articles" in data else "article"
+    listed = data if isinstance(data, list) else data.get("articles") if "articles" in data else None
+    if isinstance(listed, list) and len(listed) > MAX_ARTICLES_PER_REQUEST:  # before validating any of them
+        raise InvalidRequest("articles", f"holds {len(listed):,} items; the limit is {MAX_ARTICLES_PER_REQUEST:,}"
+                             " per request")
     try:
         if isinstance(data, list):
             items = TypeAdapter(list[ArticleIn]).validate_python(data)
@@ -113,7 +122,18 @@ def parse_articles(data: Any) -> tuple[list[Article], list[LoadError]]:
     return [_article(item, field) for field, item in zip(fields, items)], ignored
 
 
-async def read_body(request: Request, limit: int = MAX_UPLOAD_BYTES) -> bytes:
+def articles_of_body(body: bytes) -> tuple[list[Article], list[LoadError]]:
+    """Return the Articles of a JSON request body (see parse_articles). Raises InvalidRequest."""
+    try:
+        data = json.loads(body)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise InvalidRequest("body", f"is not valid JSON ({exc})") from None
+    except RecursionError:
+        raise InvalidRequest("body", "nests too deeply to be an article feed") from None
+    return parse_articles(data)
+
+
+async def read_body(request: Request, limit: int) -> bytes:
     """Return the request body. Raises ApiError 413 as soon as it grows past ``limit`` bytes."""
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
@@ -239,17 +259,14 @@ def api_router(assistant: Assistant, settings: Settings) -> APIRouter:
         """Index articles sent as JSON (one object, a list, or `{"articles": [...]}`), or uploaded files
         (multipart, field `file`, repeatable). Returns the index report; inputs that could not be read are listed
         in `failed` (a 422 when nothing could be indexed)."""
-        body = await read_body(request)
+        body = await read_body(request, settings.max_upload_bytes)
         kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
         if kind == "multipart/form-data":
             files = await uploaded_files(request, body)
             report = await run_in_threadpool(assistant.index_files, files)
-        elif kind in ("application/json", "") or kind.endswith("+json"):
-            try:
-                data = json.loads(body)
-            except (ValueError, UnicodeDecodeError) as exc:
-                raise InvalidRequest("body", f"is not valid JSON ({exc})") from None
-            articles, ignored = parse_articles(data)
+        elif kind == "application/json" or kind.endswith("+json"):
+            # Parsing and validating a body is CPU work: never on the event loop, which serves everyone else.
+            articles, ignored = await run_in_threadpool(articles_of_body, body)
             report = await run_in_threadpool(assistant.index_articles, articles, "api")
             report.warnings[:0] = ignored
         else:

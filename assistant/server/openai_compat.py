@@ -51,6 +51,9 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"model": OpenAIError, "description": "Missing or wrong bearer token (only when ASSISTANT_API_KEY is set)."},
     422: {"model": OpenAIError, "description": "Not sent: invalid requests are answered 400, as OpenAI does."},
     503: {"model": OpenAIError, "description": "The answering backend or the article store is unavailable."},
+    413: {"model": OpenAIError, "description": "The body is larger than the server's limit."},
+    415: {"model": OpenAIError, "description": "The body is not sent as application/json."},
+    429: {"model": OpenAIError, "description": "Too many wrong keys from this address: wait a minute."},
 }
 
 
@@ -59,16 +62,20 @@ def model_ids() -> list[str]:
     return [MODEL, *(f"{MODEL}-{b}" for b in BACKENDS)]
 
 
+MAX_CONTENT_PARTS = 64
+
+
 class TextPart(BaseModel):
     model_config = ConfigDict(extra="allow")
-    type: str
-    text: str | None = None
+    type: str = Field(max_length=50)
+    text: str | None = Field(None, max_length=MAX_TURN_CHARS)
 
 
 class ChatMessage(BaseModel):
     model_config = ConfigDict(extra="allow")
     role: Literal["system", "developer", "user", "assistant", "tool", "function"]
-    content: Annotated[str, Field(max_length=MAX_TURN_CHARS)] | list[TextPart] | None = None
+    content: Annotated[str, Field(max_length=MAX_TURN_CHARS)] | Annotated[
+        list[TextPart], Field(max_length=MAX_CONTENT_PARTS)] | None = None
     name: str | None = None
 
 

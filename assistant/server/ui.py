@@ -8,6 +8,7 @@ Only one endpoint is public in Gradio's API: ``/chat`` (message -> answer text w
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import gradio as gr
@@ -40,7 +41,9 @@ def _progress(progress: gr.Progress) -> Callable[[str, int, int], None]:
 def build_ui(assistant: Assistant, settings: Settings) -> gr.Blocks:
     """Return the Blocks app (not launched: app.py mounts it on FastAPI)."""
     chat = ChatHandlers(assistant)
-    arts = ArticleHandlers(assistant)
+    from gradio.utils import get_upload_folder
+
+    arts = ArticleHandlers(assistant, Path(get_upload_folder()), settings.max_upload_bytes)
     examples = ExampleQuestions(assistant)
     examples.warm_up()
 
@@ -58,7 +61,8 @@ def build_ui(assistant: Assistant, settings: Settings) -> gr.Blocks:
     def chat_meta() -> tuple[Any, Any]:
         return chat_box(), gr.Dropdown(choices=outlet_choices())
 
-    with gr.Blocks(title="News assistant", analytics_enabled=False) as blocks:
+    cache = (settings.upload_cache_seconds, settings.upload_cache_seconds)  # (how often, how old): uploads left behind
+    with gr.Blocks(title="News assistant", analytics_enabled=False, delete_cache=cache) as blocks:
         conversation = gr.State(new_state())
         pending = gr.State("")
         gr.HTML(HEADER, head=CSS, js_on_load=None, elem_id="app-head")
@@ -144,9 +148,9 @@ def build_ui(assistant: Assistant, settings: Settings) -> gr.Blocks:
         def done() -> tuple:
             return gr.Button(visible=True), gr.Button(visible=False, value="Stop", interactive=True)
 
-        def answer(message: str, chatbot: list, state: dict, outlets: list[str] | None, after: str | None,
+        def answer(message: str, state: dict, outlets: list[str] | None, after: str | None,
                    before: str | None, request: gr.Request) -> Iterator[tuple]:
-            yield from chat.respond(message, chatbot, state, outlets, after, before, stop_key=request.session_hash)
+            yield from chat.respond(message, state, outlets, after, before, stop_key=request.session_hash)
 
         def stop_answer(request: gr.Request) -> Any:
             chat.request_stop(request.session_hash)
@@ -159,7 +163,9 @@ def build_ui(assistant: Assistant, settings: Settings) -> gr.Blocks:
         # Stop is a per-session flag the answering generator checks between steps (not Gradio's task cancellation:
         # a cancel landing while the model evaluates the prompt left the event pending in the browser for good).
         answer_kw: dict[str, Any] = dict(
-            fn=answer, inputs=[pending, chatbot, conversation, outlets, after, before],
+            # The conversation comes from the server-side state, never from the chat shown in the browser: a
+            # client-sent chat value could name server files as message attachments.
+            fn=answer, inputs=[pending, conversation, outlets, after, before],
             outputs=[chatbot, sources, conversation], concurrency_id="chat", concurrency_limit=CHAT_CONCURRENCY,
             show_progress="hidden", **PRIVATE,
         )

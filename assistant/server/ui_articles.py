@@ -18,7 +18,7 @@ from ..loading import SUFFIXES, LoadError
 from ..loading.decode import NotTextError, decode_text
 from ..loading.normalise import parse_date
 from ..store import StoreError
-from .ui_render import message_html, report_html, safe_url
+from .ui_render import md_text, message_html, report_html, safe_url
 
 log = logging.getLogger(__name__)
 
@@ -50,11 +50,23 @@ def write_failure(exc: BaseException) -> str:
     return "Indexing failed unexpectedly; the error was logged for whoever runs this server."
 
 
-class ArticleHandlers:
-    """Handlers of the Articles tab over one shared Assistant."""
+def inside(path: Path, folder: Path) -> bool:
+    """Return True when ``path`` (symlinks resolved) lies inside ``folder``."""
+    try:
+        path.resolve(strict=True).relative_to(folder.resolve())
+    except (OSError, ValueError):
+        return False
+    return True
 
-    def __init__(self, assistant: Assistant) -> None:
+
+class ArticleHandlers:
+    """Handlers of the Articles tab over one shared Assistant. ``upload_dir`` is where Gradio keeps uploaded files:
+    the only files the upload handler reads (a client can name any path in an event's payload)."""
+
+    def __init__(self, assistant: Assistant, upload_dir: Path, max_bytes: int = MAX_UPLOAD_BYTES) -> None:
         self.assistant = assistant
+        self.upload_dir = upload_dir
+        self.max_bytes = max_bytes
 
     # -- adding
     def upload(self, paths: Sequence[str] | None, progress: Progress | None = None) -> str:
@@ -69,14 +81,20 @@ class ArticleHandlers:
                     progress(f"{name} ({i + 1}/{len(paths)}): {phase}", done, total)) if progress else None
             if step:
                 step("reading", 0, 1)
+            if not inside(path, self.upload_dir):
+                log.warning("refused to index %s: not a file uploaded through the web UI", raw)
+                reports.append(IndexReport(failed=[LoadError(name, "was not uploaded through this page")]))
+                continue
             if path.suffix.lower() not in SUFFIXES:
+                path.unlink(missing_ok=True)
                 reports.append(IndexReport(failed=[LoadError(name, "has an unsupported file type "
                                                    f"{path.suffix or '(none)'!r}; supported: {', '.join(UPLOAD_TYPES)}")]))
                 continue
             try:
+                if path.stat().st_size > self.max_bytes:
+                    raise ValueError(f"is {path.stat().st_size / 2**20:.0f} MB, larger than the "
+                                     f"{self.max_bytes / 2**20:.0f} MB limit")
                 data = path.read_bytes()
-                if len(data) > MAX_UPLOAD_BYTES:
-                    raise ValueError(f"is {len(data) / 2**20:.0f} MB, larger than the {MAX_UPLOAD_BYTES // 2**20} MB limit")
                 if not data.strip():
                     raise ValueError("is empty")
                 text, _ = decode_text(data)
@@ -86,6 +104,8 @@ class ArticleHandlers:
             except OSError as exc:
                 reports.append(IndexReport(failed=[LoadError(name, f"cannot be read: {exc.strerror or exc}")]))
                 continue
+            finally:
+                path.unlink(missing_ok=True)  # read once: the upload is not kept in Gradio's cache
             try:
                 reports.append(self.assistant.index_text(text, name, source="upload", progress=step))
             except Exception as exc:  # noqa: BLE001 - shown as a plain message, logged when unexpected
@@ -141,7 +161,7 @@ class ArticleHandlers:
         if row is None:
             return "Select an article in the list to delete it."
         bits = [row.source, row.author, (row.published_at or "")[:10], f"{row.n_chunks} chunks"]
-        return f"Selected: “{row.title}” ({', '.join(b for b in bits if b)})"
+        return md_text(f"Selected: “{row.title}” ({', '.join(b for b in bits if b)})")  # article data: untrusted
 
     def delete(self, article_id: str | None) -> str:
         """Delete the article; return a notice saying what happened."""

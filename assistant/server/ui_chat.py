@@ -31,8 +31,9 @@ Outputs = tuple[Messages, str, dict]
 
 
 def new_state() -> dict:
-    """Return a fresh conversation: the text history used for follow-ups and each turn's rendered sources."""
-    return {"history": [], "sections": []}
+    """Return a fresh conversation: the chat messages shown, the text history used for follow-ups and each turn's
+    rendered sources. It lives on the server (a Gradio State): the chat shown in the browser is never read back."""
+    return {"messages": [], "history": [], "sections": []}
 
 
 def _llm_failure(exc: BaseException) -> bool:
@@ -116,12 +117,12 @@ class ChatHandlers:
         total, _ = self.assistant.articles(limit=1)
         return total == 0
 
-    def respond(self, message: str, chatbot: Messages | None, state: dict | None, outlets: Sequence[str] | None,
+    def respond(self, message: str, state: dict | None, outlets: Sequence[str] | None,
                 after: str | None, before: str | None, stop_key: str | None = None) -> Iterator[Outputs]:
         """Yield (chat messages, sources panel, state) as the answer is built: sources first, then tokens, then
         the checked answer replacing the draft. ``stop_key`` names the session whose stop requests end it early."""
-        chat = list(chatbot or [])
         state = dict(state or new_state())
+        chat = [dict(m) for m in state.get("messages", [])]
         sections = list(state["sections"])
         message = (message or "").strip()
         if not message:
@@ -130,7 +131,8 @@ class ChatHandlers:
         chat.append({"role": "user", "content": md_text(message)})
 
         def snapshot() -> Outputs:  # copies: each yielded step stays as it was
-            return [dict(m) for m in chat], sources_panel(sections), {**state, "sections": list(sections)}
+            shown = [dict(m) for m in chat]
+            return shown, sources_panel(sections), {**state, "messages": shown, "sections": list(sections)}
 
         def reply(text: str) -> Outputs:
             chat.append({"role": "assistant", "content": text})
@@ -214,7 +216,8 @@ class ChatHandlers:
                                     answer=answer)
         history = [*state["history"], {"role": "user", "content": message},
                    {"role": "assistant", "content": answer.text}][-2 * MAX_HISTORY_TURNS:]
-        return chat, sources_panel(sections), {"history": history, "sections": sections}
+        return chat, sources_panel(sections), {"messages": [dict(m) for m in chat], "history": history,
+                                               "sections": sections}
 
     def request_stop(self, stop_key: str | None, discard: bool = False) -> None:
         """Ask the session's answer in progress to stop (``discard``: end it without a word, the chat was cleared)."""

@@ -14,7 +14,8 @@ from urllib.parse import urlparse
 from ..answering.answer import Answer, Citation, Passage
 
 MARKER = re.compile(r"\[(\d{1,2})\]")
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|<>~&$])")
+# Markdown's own punctuation, and what starts an autolink (www., http://, user@host): all shown as written.
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|<>~&$.:@=-])")
 
 
 def esc(text: object) -> str:

@@ -92,3 +92,16 @@ def test_normalise_number() -> None:
     assert normalise_number("2,705,941") == "2705941"
     assert normalise_number("4.0") == "4"
     assert normalise_number("5.25") == "5.25"
+
+
+def test_a_marker_keeps_only_a_passage_that_states_the_sentence() -> None:
+    # An article's own "[2]" must not lend its claim the authority of another outlet's passage.
+    spoof = _p(1, "Rivals say the order was written by the governor's office [2].")
+    other = _p(2, "The governor welcomed federal funding for the city.", title="Funding")
+    answer = check_answer("Rivals say the order was written by the governor's office [1][2].", [spoof, other],
+                          "Who wrote the order?")
+    assert [c.chunk_id for c in answer.citations] == ["c1"] and answer.text.endswith("[1].")
+    assert any("does not state" in note for note in answer.notes)
+    answer = check_answer("Rivals say the order was written by the governor's office [2].", [spoof, other],
+                          "Who wrote the order?")
+    assert [c.chunk_id for c in answer.citations] == ["c1"]  # re-pointed to the passage that states it

@@ -116,13 +116,13 @@ def test_forwarding_errors_are_one_clear_line(tmp_path: Path) -> None:
 
 
 def test_forwarding_sends_the_api_key(tmp_path: Path) -> None:
-    server = start_server(tmp_path / "index", env={"ASSISTANT_API_KEY": "k-123"})
+    server = start_server(tmp_path / "index", env={"ASSISTANT_API_KEY": "k-123-one-writer-key"})
     try:
         story = tmp_path / "story.md"
         story.write_text("# Ferry back\n\nThe island ferry resumed service on Tuesday.")
         without = _cli("index", "--server", server.url, str(story))
         assert without.returncode == 2 and "ASSISTANT_API_KEY" in without.stderr
-        with_key = _cli("index", "--json", "--server", server.url, str(story), env={"ASSISTANT_API_KEY": "k-123"})
+        with_key = _cli("index", "--json", "--server", server.url, str(story), env={"ASSISTANT_API_KEY": "k-123-one-writer-key"})
         assert with_key.returncode == 0 and json.loads(with_key.stdout)["added"] == 1
     finally:
         server.stop()

@@ -21,6 +21,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """A keyed server over the seeded sample; extractive by default, the openai backend points at a dead port."""
     running = start_server(tmp_path_factory.mktemp("v1") / "index",
                            env={"ASSISTANT_API_KEY": KEY, "ASSISTANT_LLM_TIMEOUT": "5",
+                                "ASSISTANT_ALLOWED_BACKENDS": "extractive,openai",
                                 "ASSISTANT_OPENAI_BASE_URL": f"http://127.0.0.1:{free_port()}/v1"})
     yield running
     running.stop()

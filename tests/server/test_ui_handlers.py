@@ -25,13 +25,13 @@ LEDGER = {"title": "Chicago officers march in dress uniforms at lakefront parade
 
 
 @pytest.fixture
-def ui(sample_assistant: Assistant) -> tuple[ChatHandlers, ArticleHandlers]:
-    return ChatHandlers(sample_assistant), ArticleHandlers(sample_assistant)
+def ui(sample_assistant: Assistant, tmp_path: Path) -> tuple[ChatHandlers, ArticleHandlers]:
+    return ChatHandlers(sample_assistant), ArticleHandlers(sample_assistant, tmp_path)
 
 
 def run(chat: ChatHandlers, message: str, state: dict | None = None, outlets: list[str] | None = None,
         after: str | None = None, before: str | None = None) -> list[tuple]:
-    return list(chat.respond(message, [], state or new_state(), outlets, after, before))
+    return list(chat.respond(message, state or new_state(), outlets, after, before))
 
 
 def test_sources_come_before_the_answer_and_the_answer_replaces_the_draft(ui: tuple) -> None:
@@ -53,7 +53,7 @@ def test_sources_come_before_the_answer_and_the_answer_replaces_the_draft(ui: tu
 def test_follow_up_is_rewritten_and_the_rewrite_is_shown(ui: tuple) -> None:
     chat, _ = ui
     *_, (_, _, state) = run(chat, QUESTION)
-    steps = list(chat.respond("And what did the governor say about it?", [], state, None, None, None))
+    steps = list(chat.respond("And what did the governor say about it?", state, None, None, None))
     messages, panel, state = steps[-1]
     rewrite = [m for m in messages if m.get("metadata")]
     assert rewrite and "Chicago" in rewrite[0]["content"] and "Searched for" in rewrite[0]["metadata"]["title"]
@@ -68,7 +68,8 @@ def test_sessions_do_not_share_conversations(ui: tuple) -> None:
     *_, (_, panel, bob) = run(chat, "What did the White House say?")
     assert len(alice["history"]) == 2 and len(bob["history"]) == 2
     assert 'id="turn-1"' in panel and 'id="turn-2"' not in panel
-    assert new_state() == {"history": [], "sections": []}
+    assert new_state() == {"messages": [], "history": [], "sections": []}
+    assert len(alice["messages"]) == 2 and bob["messages"][0]["content"].startswith("What did the White House")
 
 
 def test_unanswerable_question_is_refused_plainly(ui: tuple) -> None:
@@ -140,6 +141,17 @@ def test_upload_reports_added_and_failed_files_with_reasons(ui: tuple, tmp_path:
     rows, ids, caption = arts.listing("lighthouse")
     assert [r[0] for r in rows] == ["Lighthouse keeper guides whale to sea"] and caption == "1 article match."
     assert arts.upload([], None).count("Choose one or more files") == 1
+    assert not good.exists() and not feed.exists()  # uploads are read once, then removed from the cache
+
+
+def test_upload_reads_only_files_uploaded_through_the_page(ui: tuple, tmp_path: Path) -> None:
+    _, arts = ui
+    outside = tmp_path.parent / f"{tmp_path.name}-outside.md"
+    outside.write_text("# Secret notes\n\nThe vault code is 4711 and the server password is hunter2.\n")
+    report = arts.upload([str(outside), "/etc/passwd"])
+    assert "<b>0</b> added" in report and "was not uploaded through this page" in report
+    assert outside.exists()  # not read, not removed
+    assert arts.listing("Secret")[2] == "No article matches."
 
 
 def test_paste_validates_fields_and_indexes(ui: tuple) -> None:
@@ -162,11 +174,12 @@ def test_delete_removes_the_article_from_list_and_answers(ui: tuple) -> None:
     question = "How many spectators did the lakefront parade draw?"
     assert "40,000" in run(chat, question)[-1][0][-1]["content"]
     _, ids, _ = arts.listing("parade")
-    assert "Selected: “Chicago officers march" in arts.describe(ids[0])
+    described = arts.describe(ids[0])  # escaped Markdown: article metadata is untrusted
+    assert described.startswith("Selected\\: “Chicago officers march in dress uniforms") and "Lakeside Ledger" in described
     assert "Deleted “Chicago officers march" in arts.delete(ids[0])
     assert arts.listing("parade")[0] == []
     assert "40,000" not in run(chat, question)[-1][0][-1]["content"]
-    assert "already deleted" in arts.delete(ids[0]) or "Select an article" in arts.delete(ids[0])
+    assert "Select an article in the list first" in arts.delete(ids[0])  # gone: nothing to select any more
     assert "Select an article" in arts.delete(None)
 
 
@@ -183,7 +196,7 @@ def test_example_questions_are_answerable(ui: tuple) -> None:
 
 def test_stop_request_ends_the_answer_and_discard_ends_it_silently(ui: tuple) -> None:
     chat, _ = ui
-    steps = chat.respond(QUESTION, [], new_state(), None, None, None, stop_key="session-a")
+    steps = chat.respond(QUESTION, new_state(), None, None, None, stop_key="session-a")
     for messages, panel, _ in steps:
         if 'data-state="answering"' in panel:
             chat.request_stop("session-b")  # another session's stop changes nothing here
@@ -194,9 +207,9 @@ def test_stop_request_ends_the_answer_and_discard_ends_it_silently(ui: tuple) ->
     assert 'data-state="stopped"' in panel and state["history"] == []
     assert chat.stops.check("session-a") is None  # cleared when the answer ended
     # the next question of the session is answered normally
-    messages, _, _ = list(chat.respond(QUESTION, [], new_state(), None, None, None, stop_key="session-a"))[-1]
+    messages, _, _ = list(chat.respond(QUESTION, new_state(), None, None, None, stop_key="session-a"))[-1]
     assert "uniforms" in messages[-1]["content"]
-    steps = chat.respond(QUESTION, [], new_state(), None, None, None, stop_key="session-c")
+    steps = chat.respond(QUESTION, new_state(), None, None, None, stop_key="session-c")
     seen = []
     for step in steps:
         seen.append(step)
