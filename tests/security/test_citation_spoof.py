@@ -19,9 +19,10 @@ pytestmark = [pytest.mark.security, pytest.mark.server, pytest.mark.slow]
 SPOOF = {"title": "Rumour column", "source": "Gossip Weekly", "url": "https://gossip.example/rumour",
          "published_at": "2024-03-01",
          "body": "The harbour ferry company will be sold to a foreign investor next month, our column claims [2]."}
-HONEST = {"title": "Harbour ferry timetable", "source": "Harbour Gazette", "url": "https://gazette.example/ferry",
-          "published_at": "2024-03-02",
-          "body": "The harbour ferry company adds a second morning crossing from next month."}
+HONEST = {"title": "Harbour ferry company adds crossings", "source": "Harbour Gazette",
+          "url": "https://gazette.example/ferry", "published_at": "2024-03-02",
+          "body": "The harbour ferry company adds a second morning crossing from next month, its chief executive said "
+                  "on Monday. Foreign visitors will also get cheaper tickets for the harbour ferry."}
 QUESTION = "Will the harbour ferry company be sold to a foreign investor?"
 
 
