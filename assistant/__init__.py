@@ -8,18 +8,19 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
-__all__ = ["Answer", "Assistant", "Citation", "Filters", "IndexReport", "Settings", "make_filters"]
+__all__ = ["Answer", "Assistant", "AssistantError", "Citation", "Filters", "IndexReport", "Parts", "Passage",
+           "Settings", "make_filters"]
 
 if TYPE_CHECKING:
-    from .answering.answer import Answer, Citation
-    from .api import Assistant, make_filters
-    from .indexer import IndexReport
-    from .retrieval import Filters
+    from .assistant import Assistant, Parts, make_filters
+    from .errors import AssistantError
     from .settings import Settings
+    from .types import Answer, Citation, Filters, IndexReport, Passage
 
 _WHERE = {
-    "Answer": ".answering.answer", "Citation": ".answering.answer", "Assistant": ".api", "make_filters": ".api",
-    "IndexReport": ".indexer", "Filters": ".retrieval", "Settings": ".settings",
+    "Answer": ".types", "Citation": ".types", "Filters": ".types", "IndexReport": ".types", "Passage": ".types",
+    "Assistant": ".assistant", "Parts": ".assistant", "make_filters": ".assistant", "AssistantError": ".errors",
+    "Settings": ".settings",
 }
 
 

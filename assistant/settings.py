@@ -33,6 +33,7 @@ class Settings(BaseSettings):
     collection: str = Field("articles", description="Chroma collection name.")
     seed_sample: bool = Field(True, description="Seed an empty index with the bundled sample article.")
     max_article_chars: int = Field(2_000_000, ge=1000, description="Longer articles are refused with a clear error.")
+    max_file_bytes: int = Field(512 * 2**20, ge=1024, description="Larger files on disk are refused.")
 
     # Embedding
     embedding_model: str | None = Field(
@@ -73,6 +74,11 @@ class Settings(BaseSettings):
         default_factory=list, description="Origins (https://app.example) whose pages may call the API from a browser.")
     allowed_backends: Annotated[list[Backend] | None, NoDecode] = Field(
         None, description="Backends a request may pick; unset = the configured backend and extractive.")
+    max_question_chars: int = Field(4000, ge=100, description="Longest question.")
+    max_history_turns: int = Field(50, ge=0, le=1000, description="Most earlier messages a request may send.")
+    max_turn_chars: int = Field(20_000, ge=100, description="Longest earlier message of a conversation.")
+    rewrite_turns: int = Field(6, ge=0, le=100, description="Earlier messages used to make a follow-up standalone.")
+    max_articles_per_request: int = Field(1000, ge=1, description="Most articles one request may add.")
     max_upload_bytes: int = Field(100 * 2**20, ge=1024, description="Largest upload or article body, in bytes.")
     max_request_bytes: int = Field(2 * 2**20, ge=1024, description="Largest body of any other request, in bytes.")
     max_json_depth: int = Field(64, ge=4, le=1000, description="Deepest JSON nesting a request may use.")

@@ -111,7 +111,7 @@ def main() -> None:
         return
 
     from assistant import Assistant, Settings
-    from assistant.indexer import embedding_text
+    from assistant.indexing.indexer import embedding_text
     from assistant.loading import load_source
 
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
@@ -131,12 +131,12 @@ def main() -> None:
         # The same chunk texts through bare SentenceTransformer.encode (the model is already loaded: fair to both,
         # the pipeline's figure includes its load).
         articles = load_source(CORPUS).articles
-        from assistant.chunking import article_id
+        from assistant.indexing.chunking import article_id
         texts = []
         for a in articles:
-            aid = article_id(a.body, assistant.chunker.config.pipeline_version)
-            texts += [embedding_text(a.title, c.text, assistant.chunker.config.pack) for c in assistant.chunker.chunk(a.body, aid)]
-        model = assistant.embedder._model
+            aid = article_id(a.body, assistant.components.chunker.config.pipeline_version)
+            texts += [embedding_text(a.title, c.text, assistant.components.chunker.config.pack) for c in assistant.components.chunker.chunk(a.body, aid)]
+        model = assistant.components.embedder._model
         started = time.perf_counter()
         model.encode(texts, batch_size=settings.embedding_batch_size, normalize_embeddings=True,
                      convert_to_numpy=True, show_progress_bar=False)
@@ -146,7 +146,7 @@ def main() -> None:
 
         # The in-memory search index (windows, BM25, window embeddings) is derived from the store on first use.
         started = time.perf_counter()
-        search = assistant.search.index
+        search = assistant.components.search.index
         search_s = time.perf_counter() - started
         out["search_index"] = {"sentences": len(search), "seconds": round(search_s, 1)}
         out["index_ready_seconds"] = round(pipeline_s + search_s, 1)
@@ -169,7 +169,7 @@ def main() -> None:
 
         if not args.skip_local:
             started = time.perf_counter()
-            assistant.answerer.generator("local")  # load + warm the prefix (reported separately)
+            assistant.components.answerer.generator("local")  # load + warm the prefix (reported separately)
             out["local_load_seconds"] = round(time.perf_counter() - started, 1)
             ttft, total, tokens = [], [], []
             for q in questions:

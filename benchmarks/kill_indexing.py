@@ -48,7 +48,7 @@ from pathlib import Path
 from assistant import Assistant, Settings
 a = Assistant(Settings(index_dir=Path({str(index_dir)!r}), seed_sample=False, backend="extractive"))
 answers = [a.ask(q) for q in json.loads(sys.argv[1])]
-print(json.dumps({{"ids": sorted(a.store.ids()), "stored": a.store.count(), "counts": a.manifest.counts(),
+print(json.dumps({{"ids": sorted(a.components.store.ids()), "stored": a.components.store.count(), "counts": a.components.manifest.counts(),
                   "answers": [[x.text, [c.chunk_id for c in x.citations]] for x in answers]}}))
 """
     result = subprocess.run([sys.executable, "-c", code, json.dumps(questions)], capture_output=True, text=True,

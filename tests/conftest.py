@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from assistant.answering.backends import Backends
-from assistant.api import Assistant
-from assistant.embedding import Embedder, resolve_model
+from assistant.assistant import Assistant, Parts
+from assistant.indexing.embedding import Embedder, resolve_model
 from assistant.settings import Settings
 
 REPO = Path(__file__).resolve().parents[1]
@@ -25,6 +25,9 @@ SAMPLE = REPO / "assistant" / "samples" / "reuters-chicago-police-executive-orde
 MULTIHOP = Path(os.environ.get("MULTIHOP_RAG_DIR") or REPO.parent / "shared" / "eval" / "multihop-rag")
 CORPUS = MULTIHOP / "corpus.json"
 DATA = Path(__file__).parent / "data"
+needs_multihop = pytest.mark.skipif(
+    not (CORPUS.is_file() and (MULTIHOP / "MultiHopRAG.json").is_file()),
+    reason=f"the MultiHop-RAG files are not in {MULTIHOP} (set MULTIHOP_RAG_DIR to their folder)")
 
 
 @pytest.fixture(autouse=True)
@@ -57,7 +60,7 @@ def settings(tmp_path: Path) -> Settings:
 
 @pytest.fixture
 def assistant(settings: Settings, embedder: Embedder, local_backends: Backends) -> Iterator[Assistant]:
-    a = Assistant(settings, embedder=embedder, backends=local_backends)
+    a = Assistant(settings, Parts(embedder=embedder, backends=local_backends))
     yield a
     a.close()
 
@@ -127,7 +130,7 @@ def store_settings(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[S
     collection = f"test-{uuid.uuid4().hex[:16]}"
     yield Settings(index_dir=tmp_path / "index", backend="extractive", seed_sample=False, chroma_url=url,
                    collection=collection)
-    from assistant.store import make_client
+    from assistant.indexing.store import make_client
 
     client = make_client(tmp_path, url)
     if collection in {getattr(c, "name", c) for c in client.list_collections()}:

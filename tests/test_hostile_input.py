@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant.api import Assistant, InvalidRequest
+from assistant.assistant import Assistant
+from assistant.errors import InvalidRequest
 from tests.conftest import SAMPLE
 
 
@@ -42,25 +43,26 @@ def corpus(tmp_path: Path) -> Path:
 
 def test_every_bad_input_is_named_and_the_good_ones_are_indexed(assistant: Assistant, corpus: Path) -> None:
     assistant.index([SAMPLE])
-    before = assistant.store.ids()
+    before = assistant.components.store.ids()
     report = assistant.index([corpus, corpus.parent / "does-not-exist.txt", corpus.parent / "no-articles"])
     failed = {Path(f.path.split(":")[0].split(" item")[0]).name: f.error for f in report.failed}
+    by_path = {f.path: f.error for f in report.failed}
     assert "is empty" in failed["empty.txt"]
     assert "binary" in failed["binary.txt"]
     assert "no article text" in failed["scripts.html"]
-    assert "not valid JSON" in failed["feed.jsonl"] or any("feed.jsonl:2" in f.path for f in report.failed)
-    assert any(f.path.endswith("feed.jsonl:3") and "no article text" in f.error for f in report.failed)
+    assert "not valid JSON" in by_path[str(corpus / "feed.jsonl") + ":2"]
+    assert "no article text" in by_path[str(corpus / "feed.jsonl") + ":3"]
     assert "no article text" in failed["wrong.json"]
     assert "more than the limit" in failed["huge.txt"]
     assert failed["does-not-exist.txt"] == "does not exist"
-    titles = {row.title for row in assistant.manifest.articles().values()}
+    titles = {row.title for row in assistant.components.manifest.articles().values()}
     assert {"Harbour reopens", "Ferry strike", "Moon base", "Bridge closes", "Lighthouse"} <= titles
-    assert any("Cádiz" in c.text for c in assistant.store.all_chunks())
+    assert any("Cádiz" in c.text for c in assistant.components.store.all_chunks())
     assert report.duplicates == 1  # copy-a / copy-b are one article (and the sample indexed before)
-    moon = next(r for r in assistant.manifest.articles().values() if r.title == "Moon base")
-    assert moon.published_at == ""  # a date in the future is dropped, with a warning naming the input
-    assert any("in the future" in w.error for w in report.warnings)
-    assert before <= assistant.store.ids(), "nothing indexed before is lost"
+    moon = next(r for r in assistant.components.manifest.articles().values() if r.title == "Moon base")
+    assert moon.published_at is None  # a date in the future is dropped, with a warning naming the input
+    assert any("in the future" in w.warning for w in report.warnings)
+    assert before <= assistant.components.store.ids(), "nothing indexed before is lost"
 
 
 def test_a_folder_with_no_readable_article(assistant: Assistant, tmp_path: Path) -> None:
@@ -71,9 +73,9 @@ def test_a_folder_with_no_readable_article(assistant: Assistant, tmp_path: Path)
 
 
 UNUSABLE_QUESTIONS = ["", "   \t\n ", "x" * 100_000]
-ODD_QUESTIONS = [
-    "What did the \x00executive\x1b[31m order tell police\u200b to wear?\x07",
-    "¿Qué ordenó el alcalde a la policía de Chicago?",
+ANSWERED = "What did the \x00executive\x1b[31m order tell police\u200b to wear?\x07"  # control characters removed
+REFUSED = [
+    "¿Qué ordenó el alcalde a la policía de Chicago?",  # the index is English: nothing matches but a name
     "芝加哥警察被要求穿什么？",
     "Что сказал губернатор?",
     "🚓🚓🚓?",
@@ -88,11 +90,13 @@ def test_unusable_questions_are_clear_errors(sample_assistant: Assistant, questi
     assert error.value.field == "question"
 
 
-@pytest.mark.parametrize("question", ODD_QUESTIONS)
-def test_odd_questions_get_an_answer_or_a_refusal(sample_assistant: Assistant, question: str) -> None:
+def test_control_characters_do_not_stop_an_answer(sample_assistant: Assistant) -> None:
+    answer = sample_assistant.ask(ANSWERED, backend="extractive")
+    assert not answer.refused and "uniforms" in answer.text
+    assert answer.citations and all(c.article_id for c in answer.citations)
+
+
+@pytest.mark.parametrize("question", REFUSED)
+def test_questions_the_articles_cannot_answer_are_refused(sample_assistant: Assistant, question: str) -> None:
     answer = sample_assistant.ask(question, backend="extractive")
-    assert answer.text
-    if answer.refused:
-        assert answer.citations == [] and not re.search(r"\d", answer.text)
-    else:
-        assert answer.citations and all(c.article_id for c in answer.citations)
+    assert answer.refused and answer.citations == [] and not re.search(r"\d", answer.text)

@@ -11,24 +11,21 @@ from pathlib import Path
 
 from langchain_core.language_models import BaseChatModel
 
+from ..errors import BackendUnavailable
 from ..settings import BACKENDS, Settings
 from .llamacpp import LlamaCppChat, LockedLlama
 from .local_model import ensure_local_gguf
 
 
-class BackendError(RuntimeError):
-    """A backend is unknown, unreachable or misconfigured."""
-
-
-def as_backend_error(exc: BaseException, description: str) -> BackendError | None:
-    """Return a BackendError for a failure of a remote LLM (connection, timeout, HTTP error), else None."""
-    if isinstance(exc, BackendError):
+def as_backend_error(exc: BaseException, description: str) -> BackendUnavailable | None:
+    """Return a BackendUnavailable for a failure of a remote LLM (connection, timeout, HTTP error), else None."""
+    if isinstance(exc, BackendUnavailable):
         return exc
     seen: BaseException | None = exc
     while seen is not None:  # the client's own error is often wrapped by the LangChain integration
         module = type(seen).__module__.split(".")[0]
         if isinstance(seen, (ConnectionError, TimeoutError)) or module in _REMOTE_MODULES:
-            return BackendError(f"the LLM backend {description} failed or cannot be reached: {exc}")
+            return BackendUnavailable(f"the LLM backend {description} failed or cannot be reached: {exc}")
         seen = seen.__cause__ or seen.__context__
     return None
 
@@ -56,9 +53,9 @@ class Backends:
         }.get(name, name)
 
     def chat_model(self, name: str) -> BaseChatModel:
-        """Return the chat model for ``name``. Raises BackendError for an unknown name or unusable model."""
+        """Return the chat model for ``name``. Raises BackendUnavailable for an unknown name or unusable model."""
         if name not in BACKENDS or name == "extractive":
-            raise BackendError(f"unknown LLM backend {name!r}; choose one of {', '.join(BACKENDS)}")
+            raise BackendUnavailable(f"unknown LLM backend {name!r}; choose one of {', '.join(BACKENDS)}")
         with self._lock:
             if name not in self._models:
                 self._models[name] = self._build(name)
@@ -70,14 +67,14 @@ class Backends:
             try:
                 path = s.llm_model_path or ensure_local_gguf(s.cache_dir)
             except RuntimeError as exc:
-                raise BackendError(str(exc)) from exc
+                raise BackendUnavailable(str(exc)) from exc
             if not Path(path).is_file():
-                raise BackendError(f"ASSISTANT_LLM_MODEL_PATH={path} is not a file")
+                raise BackendUnavailable(f"ASSISTANT_LLM_MODEL_PATH={path} is not a file")
             self._llama = LockedLlama(Path(path), s.llm_context, s.threads)
             try:
                 llama = self._llama.get()
             except Exception as exc:  # noqa: BLE001 - llama.cpp raises ValueError/RuntimeError on bad files
-                raise BackendError(f"cannot load the local model {path}: {exc}") from exc
+                raise BackendUnavailable(f"cannot load the local model {path}: {exc}") from exc
             return LlamaCppChat(llama=llama, lock=self._llama.lock, model_name=Path(path).name,
                                 max_tokens=s.max_answer_tokens, temperature=s.temperature)
         if name == "ollama":

@@ -8,23 +8,21 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
-from typing import Any, Literal
 
 from langchain_core.output_parsers import StrOutputParser
 from langchain_core.runnables import Runnable, RunnableLambda, RunnablePassthrough
 
-from ..embedding import Embedder
-from ..search_index import SearchIndexHolder
-from ..retrieval import Filters, Retrieved, Retriever
-from ..sentences import sentence_spans
+from ..indexing.embedding import Embedder
+from ..retrieval.retriever import Retrieved, Retriever
+from ..retrieval.search_index import SearchIndexHolder
 from ..settings import Settings
-from ..text import QUESTION_WORDS, terms
-from .answer import Answer, Passage
+from ..text.sentences import sentence_spans
+from ..text.terms import question_terms, terms
+from ..types import Answer, Event, Filters, Passage
 from .backends import Backends, as_backend_error
-from .llamacpp import LlamaCppChat
 from .extractive import extractive_draft
 from .grounding import _GENERIC, check_answer
+from .llamacpp import LlamaCppChat
 from .passages import select_passages
 from .prompts import NOT_IN_ARTICLES, Prompts
 from .rewrite import llm_rewrite, needs_context, normalise_history, rule_rewrite
@@ -32,14 +30,6 @@ from .rewrite import llm_rewrite, needs_context, normalise_history, rule_rewrite
 # A question with words no article contains is unanswerable unless some passage sentence is at least this similar.
 UNKNOWN_TERM_RESCUE = 0.55
 DENSE_FLOOR = 0.15  # below this nothing retrieved is about the question
-
-
-@dataclass(frozen=True)
-class Event:
-    """One step of a streamed answer."""
-
-    kind: Literal["rewrite", "sources", "token", "answer"]
-    data: Any
 
 
 class SentinelFilter:
@@ -86,7 +76,7 @@ class Answerer:
         if not passages:
             return "no indexed article matches the question"
         snapshot = self.search.index
-        focus = [t for t in dict.fromkeys(terms(question)) if t not in QUESTION_WORDS and t not in _GENERIC]
+        focus = [t for t in dict.fromkeys(terms(question)) if t not in question_terms() and t not in _GENERIC]
         passage_terms = {t for p in passages for t in terms(p.text)}
         weight = sum(snapshot.idf(t) for t in focus) or 1.0
         lexical_coverage = sum(snapshot.idf(t) for t in focus if t in passage_terms) / weight
@@ -106,6 +96,7 @@ class Answerer:
 
     def _prepare(self, inputs: dict) -> dict:
         history = normalise_history(inputs.get("history"))
+        history = history[len(history) - min(len(history), self.settings.rewrite_turns):]
         backend = inputs["backend"]
         standalone = self.standalone_question(inputs["question"], history, backend)
         filters: Filters = inputs.get("filters") or Filters()
@@ -169,7 +160,7 @@ class Answerer:
     # -- entry points
     @contextmanager
     def _backend_errors(self, backend: str) -> Iterator[None]:
-        """Turn a remote LLM's connection or HTTP failure into a BackendError that names the backend."""
+        """Turn a remote LLM's connection or HTTP failure into a BackendUnavailable that names the backend."""
         try:
             yield
         except Exception as exc:

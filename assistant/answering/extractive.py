@@ -9,10 +9,10 @@ from collections.abc import Callable
 
 import numpy as np
 
-from ..embedding import Embedder
-from ..sentences import sentence_spans
-from ..text import QUESTION_WORDS, terms
-from .answer import Passage
+from ..indexing.embedding import Embedder
+from ..text.sentences import sentence_spans
+from ..text.terms import question_terms, terms
+from ..types import Passage
 from .injection import is_instruction, is_stuffed, neutralise_markers
 from .prompts import NOT_IN_ARTICLES
 
@@ -31,7 +31,7 @@ def extractive_draft(question: str, passages: list[Passage], embedder: Embedder,
         return NOT_IN_ARTICLES
     vectors = embedder.encode([question] + [s for _, s in candidates])
     similarity = vectors[1:] @ vectors[0]
-    focus = {t for t in terms(question) if t not in QUESTION_WORDS}
+    focus = {t for t in terms(question) if t not in question_terms()}
     total = sum(idf(t) for t in focus) or 1.0
     coverage = np.array([sum(idf(t) for t in focus & set(terms(s))) / total for _, s in candidates])
     score = similarity + 0.3 * coverage

@@ -12,9 +12,10 @@ import re
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 
-from ..sentences import sentence_spans
-from ..text import STOPWORDS, fold, terms, words
-from .answer import REFUSAL, Answer, Passage
+from ..text.sentences import sentence_spans
+from ..text.terms import STOPWORDS, fold, terms, words
+from ..types import REFUSAL, Answer, Citation, Passage
+from .links import text_fragment_link
 from .injection import is_instruction
 from .prompts import NOT_IN_ARTICLES
 
@@ -100,7 +101,7 @@ def claim_support(claim: str, passages: list[Passage], question: str, common: se
     ``common`` holds words seen in lower case in the context (so a sentence's first word is not taken for a name).
     """
     claim = _URL.sub("", _LINK.sub(r"\1", _IMAGE.sub("", _TAG.sub("", claim))))
-    text = " ".join(f"{p.title} {p.source} {p.author} {p.text}" for p in passages)
+    text = " ".join(f"{p.title} {p.source or ''} {p.author or ''} {p.text}" for p in passages)
     folded_words = set(words(text)) | set(words(question))
     missing_numbers = _numbers(claim) - _numbers(text) - _numbers(question)
     if missing_numbers:
@@ -186,6 +187,13 @@ def _best_sentence(passage: Passage, claim: str) -> tuple[int, int] | None:
     return spans[max(range(len(spans)), key=score)]
 
 
+def _citation(passage: Passage, n: int, claims: str) -> Citation:
+    """Return citation ``n`` of ``passage``, its supporting sentence highlighted and linked to on the page."""
+    highlight = _best_sentence(passage, claims)
+    sentence = passage.text[highlight[0]:highlight[1]] if highlight else passage.text
+    return passage.citation(n, highlight, text_fragment_link(passage.url, sentence))
+
+
 def check_answer(draft: str, passages: list[Passage], question: str) -> Answer:
     """Return the checked Answer for a model's ``draft`` written from ``passages``."""
     notes: list[str] = []
@@ -203,7 +211,7 @@ def check_answer(draft: str, passages: list[Passage], question: str) -> Answer:
             sentences.append((sentence, [int(n) for n in _MARKER.findall(sentence)]))
 
     if not sentences or _REFUSAL.search(sentences[0][0]) or draft.strip().startswith(NOT_IN_ARTICLES[:7]):
-        return Answer(REFUSAL, [], True, question=question, draft=draft, notes=["the model found no answer"])
+        return Answer(text=REFUSAL, citations=[], refused=True, question=question, draft=draft, notes=["the model found no answer"])
 
     common = set(re.findall(r"\b[a-z][a-z'’\-]*", " ".join(p.text for p in passages) + " " + question))
     kept: list[tuple[str, list[int]]] = []
@@ -245,7 +253,7 @@ def check_answer(draft: str, passages: list[Passage], question: str) -> Answer:
 
     trimmed = len(kept) < len(sentences)
     if not kept:
-        return Answer(REFUSAL, [], True, question=question, trimmed=trimmed, notes=notes, draft=draft)
+        return Answer(text=REFUSAL, citations=[], refused=True, question=question, trimmed=trimmed, notes=notes, draft=draft)
 
     # Renumber citations in order of first use, and highlight each cited passage's supporting sentence.
     order: dict[int, int] = {}
@@ -256,9 +264,7 @@ def check_answer(draft: str, passages: list[Passage], question: str) -> Answer:
     for claim, valid in kept:
         for n in valid:
             claims_by_passage[n] = claims_by_passage.get(n, "") + " " + claim
-    citations = [
-        passages[n - 1].citation(new, _best_sentence(passages[n - 1], claims_by_passage[n])) for n, new in order.items()
-    ]
+    citations = [_citation(passages[n - 1], new, claims_by_passage[n]) for n, new in order.items()]
     allowed_urls = {c.url for c in citations if c.url}
     parts = []
     for claim, valid in kept:
@@ -271,6 +277,6 @@ def check_answer(draft: str, passages: list[Passage], question: str) -> Answer:
     lacking = answer_type_missing(question, answer_text)
     if lacking:
         notes.append(f"the question asks for {lacking} and the supported answer has none")
-        return Answer(REFUSAL, [], True, question=question, trimmed=True, notes=notes, draft=draft)
-    return Answer(answer_text, citations, False, question=question, trimmed=trimmed, notes=notes, draft=draft)
+        return Answer(text=REFUSAL, citations=[], refused=True, question=question, trimmed=True, notes=notes, draft=draft)
+    return Answer(text=answer_text, citations=citations, refused=False, question=question, trimmed=trimmed, notes=notes, draft=draft)
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import re
 
-from ..sentences import sentence_spans
-from ..text import terms
+from ..text.sentences import sentence_spans
+from ..text.terms import terms
 
 INSTRUCTION = re.compile(
     r"\b(?:ignore|disregard|forget|override)\b[^.]{0,40}\b(?:instructions?|prompts?|rules|directions|guidelines|above)\b"

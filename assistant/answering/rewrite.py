@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import HumanMessage
 
-from ..text import STOPWORDS, words
+from ..text.terms import QUESTION_WORDS, STOPWORDS, words
 
 Turn = dict[str, str]  # {"role": "user" | "assistant", "content": str}
 
@@ -50,7 +50,9 @@ def rule_rewrite(question: str, history: list[Turn]) -> str:
     previous = next((t["content"] for t in reversed(history) if t["role"] == "user"), "")
     if not previous:
         return question
-    entities = [e for e in _ENTITY.findall(previous) if e.lower() not in STOPWORDS and len(e) > 2]
+    found = (re.sub(r"^(?:" + "|".join(sorted(QUESTION_WORDS)) + r")\s+", "", e, flags=re.I)
+             for e in _ENTITY.findall(previous))  # "Did Sam Altman" names Sam Altman
+    entities = [e for e in found if e.lower() not in STOPWORDS and len(e) > 2]
     content = [w for w in re.findall(r"[\w'’\-]+", previous) if w.lower() not in STOPWORDS and len(w) > 2]
     context = ", ".join(dict.fromkeys(entities)) or " ".join(content[:8])
     return f"{question.rstrip()} ({context})" if context else question
@@ -58,7 +60,7 @@ def rule_rewrite(question: str, history: list[Turn]) -> str:
 
 def llm_rewrite(question: str, history: list[Turn], model: BaseChatModel, template: str) -> str:
     """Return the LLM's standalone rewrite, or the rule-based one when the LLM's reply is unusable."""
-    transcript = "\n".join(f"{t['role'].capitalize()}: {t['content'][:400]}" for t in history[-6:])
+    transcript = "\n".join(f"{t['role'].capitalize()}: {t['content'][:400]}" for t in history)
     reply = model.invoke([HumanMessage(template.format(history=transcript, question=question))])
     text = str(reply.content).strip().split("\n")[0].strip().strip('"')
     if not text or len(text) > 3 * len(question) + 200 or text.upper().startswith("NOT_IN"):

@@ -7,12 +7,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from ..errors import AssistantError
+
 Split = Literal["dev", "heldout", "all"]
 SPLITS: tuple[str, ...] = ("dev", "heldout", "all")
 NULL_ANSWER = "Insufficient information."
 
 
-class DatasetError(ValueError):
+class DatasetError(AssistantError):
     """The dataset folder is missing a file or holds something else."""
 
 
@@ -23,6 +25,7 @@ class Query:
     answer: str
     type: str
     facts: tuple[str, ...]
+    evidence_urls: tuple[str, ...] = ()
 
     @property
     def is_null(self) -> bool:
@@ -58,7 +61,8 @@ def load_dataset(folder: Path) -> Dataset:
     try:
         raw = json.loads(queries_file.read_text(encoding="utf-8"))
         queries = tuple(
-            Query(i, q["query"], q["answer"], q["question_type"], tuple(e["fact"] for e in q["evidence_list"]))
+            Query(i, q["query"], q["answer"], q["question_type"], tuple(e["fact"] for e in q["evidence_list"]),
+                  tuple(e.get("url", "") for e in q["evidence_list"]))
             for i, q in enumerate(raw)
         )
     except (ValueError, KeyError, TypeError) as exc:

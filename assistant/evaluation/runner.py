@@ -3,7 +3,6 @@ of a split, and score it; optionally answer some questions end to end with the c
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import statistics
 import time
@@ -11,21 +10,20 @@ from collections import defaultdict
 from collections.abc import Callable
 from pathlib import Path
 
-from ..api import Assistant
-from ..chunking import ChunkingConfig
-from ..retrieval import RetrievalConfig
+from ..assistant import Assistant, Parts
 from ..settings import Settings
 from .multihop import NULL_ANSWER, Dataset, Query, Split
-from .scoring import exact_match, mean_scores, score_retrieval, short_answer, word_overlap_correct
+from .scoring import (
+    exact_match, gold_polarity, mean_scores, score_retrieval, short_answer, strict_correct, word_overlap_correct,
+)
 
 Progress = Callable[[str, int, int], None]
 
 
-def eval_settings(settings: Settings, dataset: Dataset, index_dir: Path | None,
-                  chunking: ChunkingConfig | None = None) -> Settings:
+def eval_settings(settings: Settings, dataset: Dataset, index_dir: Path | None, parts: Parts | None = None) -> Settings:
     """Return settings for the evaluation's own index (never the user's), same models and store kind; one index
     folder per chunking, so ablations of the chunking never overwrite each other."""
-    version = (chunking or ChunkingConfig()).pipeline_version
+    version = (parts or Parts()).pipeline_version
     folder = index_dir or settings.cache_dir / "eval" / f"{dataset.name}-{version}"
     return settings.model_copy(update={"index_dir": folder, "collection": f"eval-{dataset.name}-{version}"[:60],
                                        "seed_sample": False})
@@ -76,55 +74,111 @@ def evaluate_retrieval(assistant: Assistant, queries: list[Query], k: int, progr
     }
 
 
-def evaluate_answers(assistant: Assistant, queries: list[Query], n: int, backend: str | None,
-                     progress: Progress | None) -> dict:
-    """Answer ``n`` questions spread evenly over ``queries``; return accuracy, exact match and refusal figures."""
+def choose(queries: list[Query], n: int, per_type: int = 0) -> list[Query]:
+    """Return ``per_type`` questions evenly spread over each question type (when given), else ``n`` spread evenly
+    over all of them."""
+    if per_type:
+        by_type: dict[str, list[Query]] = defaultdict(list)
+        for query in queries:
+            by_type[query.type].append(query)
+        chosen = []
+        for kind in sorted(by_type):
+            group = by_type[kind]
+            chosen += [group[int(i * len(group) / per_type)] for i in range(min(per_type, len(group)))]
+        return chosen
     step = max(1, len(queries) // max(n, 1))
-    chosen = queries[::step][:n]
-    correct = exact = answered_non_null = 0
-    refused_null = refused = nulls = 0
-    seconds: list[float] = []
+    return queries[::step][:n]
+
+
+def _answer_timed(assistant: Assistant, question: str, backend: str | None) -> tuple[object, float, float]:
+    """Return the answer, the seconds to the first output a user sees (a draft token or the answer), and in all."""
+    started = time.perf_counter()
+    first, answer = None, None
+    for event in assistant.stream(question, backend=backend):
+        if first is None and event.kind in ("token", "answer"):
+            first = time.perf_counter() - started
+        if event.kind == "answer":
+            answer = event.data
+    total = time.perf_counter() - started
+    return answer, first if first is not None else total, total
+
+
+def _rate(hits: int, total: int) -> float | None:
+    return round(hits / total, 4) if total else None
+
+
+def evaluate_answers(assistant: Assistant, queries: list[Query], n: int, backend: str | None,
+                     progress: Progress | None, per_type: int = 0) -> dict:
+    """Answer the chosen questions end to end; return the paper's word-overlap accuracy, the strict accuracy (per
+    type and per yes/no polarity), refusal precision and recall, how many right answers cite a gold article, and
+    the times to the first output and to the answer (p50/p95). Every question's outcome is in ``questions``."""
+    chosen = choose(queries, n, per_type)
+    rows = []
     for i, query in enumerate(chosen):
-        started = time.perf_counter()
-        answer = assistant.ask(query.text, backend=backend)
-        seconds.append(time.perf_counter() - started)
+        answer, first, total = _answer_timed(assistant, query.text, backend)
         prediction = NULL_ANSWER if answer.refused else short_answer(answer.text)
-        nulls += query.is_null
-        refused += answer.refused
-        refused_null += answer.refused and query.is_null
-        if not query.is_null:
-            answered_non_null += 1
-            correct += word_overlap_correct(prediction, query.answer)
-            exact += exact_match(prediction, query.answer)
+        strict = strict_correct(answer.text, answer.refused, query.answer, query.is_null)
+        cited = {c.url for c in answer.citations}
+        rows.append({
+            "number": query.number, "type": query.type, "question": query.text, "gold": query.answer,
+            "answer": answer.text, "short_answer": answer.short_answer, "refused": answer.refused, "strict": strict,
+            "lax": (not query.is_null) and word_overlap_correct(prediction, query.answer),
+            "exact": (not query.is_null) and exact_match(prediction, query.answer),
+            "cites_gold": bool(cited & set(query.evidence_urls)), "first_output_s": round(first, 2),
+            "answer_s": round(total, 2),
+        })
         if progress:
             progress("answering", i + 1, len(chosen))
+    answerable = [r for r in rows if r["type"] != "null_query"]
+    nulls = [r for r in rows if r["type"] == "null_query"]
+    refused = [r for r in rows if r["refused"]]
+    right = [r for r in answerable if r["strict"]]
+    per = {}
+    for kind in sorted({r["type"] for r in rows}):
+        group = [r for r in rows if r["type"] == kind]
+        per[kind] = {"n": len(group), "strict": _rate(sum(r["strict"] for r in group), len(group)),
+                     "accuracy": _rate(sum(r["lax"] for r in group), len(group)) if kind != "null_query" else None}
+    polarity = {}
+    for value in ("yes", "no"):
+        group = [r for r in answerable if gold_polarity(r["gold"]) == value]
+        polarity[value] = {"n": len(group), "strict": _rate(sum(r["strict"] for r in group), len(group))}
+    firsts, totals = [r["first_output_s"] for r in rows], [r["answer_s"] for r in rows]
     return {
-        "n": len(chosen), "non_null": answered_non_null, "null": nulls,
-        "accuracy": round(correct / answered_non_null, 4) if answered_non_null else None,
-        "exact_match": round(exact / answered_non_null, 4) if answered_non_null else None,
-        "refusal_precision": round(refused_null / refused, 4) if refused else None,
-        "refusal_recall": round(refused_null / nulls, 4) if nulls else None,
-        "seconds_per_answer": round(statistics.mean(seconds), 2) if seconds else None,
+        "n": len(rows), "non_null": len(answerable), "null": len(nulls),
+        "strict": _rate(sum(r["strict"] for r in rows), len(rows)),
+        "accuracy": _rate(sum(r["lax"] for r in answerable), len(answerable)),
+        "exact_match": _rate(sum(r["exact"] for r in answerable), len(answerable)),
+        "per_type": per, "yes_no": polarity,
+        "refusal_precision": _rate(sum(r["type"] == "null_query" for r in refused), len(refused)),
+        "refusal_recall": _rate(sum(r["refused"] for r in nulls), len(nulls)),
+        "answerable_refused": sum(r["refused"] for r in answerable),
+        "right_citing_gold": _rate(sum(r["cites_gold"] for r in right), len(right)),
+        "first_output_p50_s": round(statistics.median(firsts), 2) if firsts else None,
+        "first_output_p95_s": round(_percentile(firsts, 0.95), 2) if firsts else None,
+        "answer_p50_s": round(statistics.median(totals), 2) if totals else None,
+        "answer_p95_s": round(_percentile(totals, 0.95), 2) if totals else None,
         "backend": backend or assistant.settings.backend,
+        "questions": rows,
     }
 
 
 def run_eval(settings: Settings, dataset: Dataset, split: Split, k: int, answers: int = 0,
-             index_dir: Path | None = None, progress: Progress | None = None,
-             retrieval: RetrievalConfig | None = None, chunking: ChunkingConfig | None = None) -> dict:
+             index_dir: Path | None = None, progress: Progress | None = None, parts: Parts | None = None,
+             sample: int = 0, retrieval: bool = True) -> dict:
     """Build/reuse the evaluation index, then score retrieval (and answers when ``answers`` > 0)."""
-    assistant = Assistant(eval_settings(settings, dataset, index_dir, chunking), lock_holder="assistant eval",
-                          retrieval=retrieval, chunking=chunking)
+    parts = parts or Parts()
+    assistant = Assistant(eval_settings(settings, dataset, index_dir, parts), parts,
+                          lock_holder="assistant eval")
     try:
         index_seconds = build_index(assistant, dataset, progress)
         queries = dataset.split(split)
         result = {"dataset": dataset.name, "split": split, "questions": len(queries),
-                  "index_seconds": round(index_seconds, 1), "index_dir": str(assistant.settings.index_dir),
-                  "retrieval": dataclasses.asdict(assistant.retriever.config),
-                  "chunking": dataclasses.asdict(assistant.chunker.config)}
-        result |= evaluate_retrieval(assistant, queries, k, progress)
-        if answers:
-            result["answers"] = evaluate_answers(assistant, queries, answers, settings.backend, progress)
+                  "index_seconds": round(index_seconds, 1), "index_dir": str(assistant.settings.index_dir)}
+        result |= assistant.pipeline()
+        if retrieval:
+            result |= evaluate_retrieval(assistant, queries, k, progress)
+        if answers or sample:
+            result["answers"] = evaluate_answers(assistant, queries, answers, settings.backend, progress, sample)
         return result
     finally:
         assistant.close()

@@ -90,3 +90,35 @@ _CITATION = re.compile(r"\s*\[\d+\]")
 def short_answer(text: str) -> str:
     """Return an answer without its citation markers (what is compared with the gold answer)."""
     return _CITATION.sub("", text).strip()
+
+
+_YES, _NO = re.compile(r"\byes\b", re.I), re.compile(r"\bno\b", re.I)
+
+
+def first_sentence(text: str) -> str:
+    """Return the first sentence of an answer (citation markers removed)."""
+    plain = short_answer(text)
+    match = re.search(r"[.!?](?:\s|$)", plain)
+    return plain[: match.end()] if match else plain
+
+
+def gold_polarity(gold: str) -> str | None:
+    """Return "yes" or "no" for a yes/no gold answer, else None."""
+    value = normalise_answer(gold)
+    return value if value in ("yes", "no") else None
+
+
+def strict_correct(answer_text: str, refused: bool, gold: str, is_null: bool) -> bool:
+    """The strict measure: a null question is right only when refused; a yes/no gold answer only when the answer's
+    first sentence says that polarity and not the other; an entity gold answer only when its normalised phrase occurs
+    in the normalised answer."""
+    if is_null:
+        return refused
+    if refused:
+        return False
+    polarity = gold_polarity(gold)
+    if polarity is not None:
+        head = first_sentence(answer_text)
+        says_yes, says_no = bool(_YES.search(head)), bool(_NO.search(head))
+        return says_yes != says_no and says_yes == (polarity == "yes")
+    return f" {normalise_answer(gold)} " in f" {normalise_answer(short_answer(answer_text))} "

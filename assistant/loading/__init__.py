@@ -6,24 +6,20 @@ good inputs beside it still load.
 
 from __future__ import annotations
 
-import dataclasses
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from .article import Article, LoadError, LoadResult
+from ..text.normalise import http_url
+from ..types import SUFFIXES, Failure, Notice
+from .article import LoadResult
 from .decode import NotTextError, decode_text
-from .feeds import article_from_object, parse_json, parse_jsonl
+from .feeds import parse_json, parse_jsonl
 from .html import parse_html
-from .normalise import http_url
 from .plaintext import parse_plaintext
 
-__all__ = [
-    "Article", "LoadError", "LoadResult", "SUFFIXES", "article_from_object", "load_file", "load_source", "load_text",
-]
+__all__ = ["LoadResult", "article_files", "load_bytes", "load_file", "load_source", "load_text"]
 
-SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".json", ".jsonl", ".ndjson")
 DEFAULT_MAX_CHARS = 2_000_000
-_MAX_FILE_BYTES = 512 * 1024 * 1024
 
 
 FUTURE_SLACK = timedelta(days=2)  # time zones and embargoed stories; later than this is a bad date
@@ -34,10 +30,10 @@ def drop_future_dates(result: LoadResult, now: datetime | None = None) -> LoadRe
     limit = (now or datetime.now(timezone.utc)) + FUTURE_SLACK
     for i, article in enumerate(result.articles):
         if article.published_at and article.published_at > limit:
-            result.warnings.append(LoadError(
+            result.warnings.append(Notice(
                 article.key, f"publication date {article.published_at.date()} is in the future; indexed without a date"
             ))
-            result.articles[i] = dataclasses.replace(article, published_at=None)
+            result.articles[i] = article.model_copy(update={"published_at": None})
     return result
 
 
@@ -45,9 +41,9 @@ def drop_unsafe_urls(result: LoadResult) -> LoadResult:
     """Clear article URLs that are not http(s) links (javascript:, data:, relative) and say so in warnings."""
     for i, article in enumerate(result.articles):
         if article.url and http_url(article.url) is None:
-            result.warnings.append(LoadError(article.key, f"URL {article.url[:80]!r} is not an http(s) link; "
+            result.warnings.append(Notice(article.key, f"URL {article.url[:80]!r} is not an http(s) link; "
                                                           "indexed without it"))
-            result.articles[i] = dataclasses.replace(article, url=None)
+            result.articles[i] = article.model_copy(update={"url": None})
     return result
 
 
@@ -74,47 +70,63 @@ def _parse(text: str, name: str, max_chars: int) -> LoadResult:
             raise ValueError(f"article text has {len(article.body):,} characters, more than the limit of {max_chars:,}")
         result.articles.append(article)
     except ValueError as exc:
-        result.errors.append(LoadError(name, str(exc)))
+        result.errors.append(Failure(name, str(exc)))
     return result
 
 
-def load_file(path: Path, max_chars: int = DEFAULT_MAX_CHARS) -> LoadResult:
+def load_bytes(data: bytes, name: str, max_chars: int = DEFAULT_MAX_CHARS,
+               max_bytes: int | None = None) -> LoadResult:
+    """Return the articles in a file's bytes (any text encoding; format from ``name``'s suffix): the one place where
+    bytes become text and size limits are enforced. Problems are Failures naming ``name``."""
+    if max_bytes is not None and len(data) > max_bytes:
+        return LoadResult(errors=[Failure(name, f"is {len(data) / 2**20:,.1f} MB, larger than the "
+                                                f"{max_bytes / 2**20:,.0f} MB limit")])
+    if not data:
+        return LoadResult(errors=[Failure(name, "is empty")])
+    try:
+        text, _encoding = decode_text(data)
+    except NotTextError as exc:
+        return LoadResult(errors=[Failure(name, str(exc))])
+    if not text.strip():
+        return LoadResult(errors=[Failure(name, "holds only whitespace")])
+    return load_text(text, name, max_chars)
+
+
+def load_file(path: Path, max_chars: int = DEFAULT_MAX_CHARS, max_bytes: int | None = None) -> LoadResult:
     """Return the articles in one file, or an error naming it."""
     name = str(path)
     try:
         size = path.stat().st_size
-        if size == 0:
-            return LoadResult(errors=[LoadError(name, "is empty")])
-        if size > _MAX_FILE_BYTES:
-            return LoadResult(errors=[LoadError(name, f"is {size / 2**20:,.0f} MB, larger than the 512 MB limit")])
-        text, _encoding = decode_text(path.read_bytes())
-    except NotTextError as exc:
-        return LoadResult(errors=[LoadError(name, str(exc))])
+        if max_bytes is not None and size > max_bytes:
+            return LoadResult(errors=[Failure(name, f"is {size / 2**20:,.0f} MB, larger than the "
+                                                    f"{max_bytes / 2**20:,.0f} MB limit")])
+        data = path.read_bytes()
     except OSError as exc:
-        return LoadResult(errors=[LoadError(name, f"cannot be read: {exc.strerror or exc}")])
-    if not text.strip():
-        return LoadResult(errors=[LoadError(name, "holds only whitespace")])
-    return load_text(text, name, max_chars)
+        return LoadResult(errors=[Failure(name, f"cannot be read: {exc.strerror or exc}")])
+    return load_bytes(data, name, max_chars)
 
 
-def load_source(path: Path, max_chars: int = DEFAULT_MAX_CHARS) -> LoadResult:
+def article_files(path: Path) -> list[Path]:
+    """Return the supported files under ``path`` (itself when a file), skipping hidden ones, sorted."""
+    if path.is_file():
+        return [path]
+    return sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUFFIXES
+                  and not any(part.startswith(".") for part in p.relative_to(path).parts))
+
+
+def load_source(path: Path, max_chars: int = DEFAULT_MAX_CHARS, max_bytes: int | None = None) -> LoadResult:
     """Return every article under ``path`` (a file or a folder, searched recursively), with per-input errors."""
     if not path.exists():
-        return LoadResult(errors=[LoadError(str(path), "does not exist")])
+        return LoadResult(errors=[Failure(str(path), "does not exist")])
     if path.is_file():
-        return load_file(path, max_chars)
+        return load_file(path, max_chars, max_bytes)
     if not path.is_dir():
-        return LoadResult(errors=[LoadError(str(path), "is neither a file nor a folder")])
+        return LoadResult(errors=[Failure(str(path), "is neither a file nor a folder")])
     result = LoadResult()
-    files = sorted(
-        p for p in path.rglob("*")
-        if p.is_file() and p.suffix.lower() in SUFFIXES
-        and not any(part.startswith(".") for part in p.relative_to(path).parts)
-    )
-    for file in files:
-        result.extend(load_file(file, max_chars))
+    for file in article_files(path):
+        result.extend(load_file(file, max_chars, max_bytes))
     if not result.articles and not result.errors:
         result.errors.append(
-            LoadError(str(path), f"is a folder with no readable article (looked for {', '.join(SUFFIXES)})")
+            Failure(str(path), f"is a folder with no readable article (looked for {', '.join(SUFFIXES)})")
         )
     return result

@@ -8,9 +8,9 @@ import warnings
 
 from bs4 import BeautifulSoup, Comment, MarkupResemblesLocatorWarning, Tag
 
-from .article import Article
-from .normalise import normalise_field, normalise_text, parse_date
-from .plaintext import fallback_title
+from ..text.normalise import normalise_field, normalise_text, parse_date
+from ..types import Article
+from .fields import fallback_title
 
 _DROP_TAGS = (
     "script", "style", "noscript", "template", "nav", "header", "footer", "aside", "form", "iframe", "svg", "canvas",

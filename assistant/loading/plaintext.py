@@ -6,8 +6,9 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from .article import Article
-from .normalise import normalise_field, normalise_text, parse_date
+from ..text.normalise import normalise_field, normalise_text, parse_date
+from ..types import Article
+from .fields import fallback_title
 
 _HEADER = re.compile(r"^(title|headline|source|outlet|publisher|author|byline|date|published|published_at|url|link)\s*:\s*(.+)$", re.I)
 _BYLINE = re.compile(r"^by\s+([A-Z][\w.'’\-]*(?:[ ,&]+(?:and\s+)?[A-Z][\w.'’\-]*){0,8})\s*$", re.I)
@@ -78,15 +79,6 @@ def _looks_like_headline(line: str) -> bool:
     return 3 <= len(line) <= 200 and not line.endswith((".", ",", ";", ":")) and not _BYLINE.match(line)
 
 
-def fallback_title(body: str) -> str:
-    """Return a title made from the first sentence of ``body`` (at most ~90 characters)."""
-    first = re.split(r"(?<=[.!?])\s", body.strip(), maxsplit=1)[0].strip()
-    if len(first) <= 90:
-        return first.rstrip(".") or "Untitled article"
-    cut = first[:90].rsplit(" ", 1)[0]
-    return cut.rstrip(",;:") + "…"
-
-
 def parse_plaintext(text: str, key: str, markdown: bool = False) -> Article:
     """Return the Article in a plain-text or Markdown document.
 
@@ -153,5 +145,4 @@ def parse_plaintext(text: str, key: str, markdown: bool = False) -> Article:
         author=meta.author,
         published_at=meta.date,
         url=meta.url,
-        extra=meta.extra,
     )

@@ -1,11 +1,15 @@
 """The grounding checks, on hand-made passages and drafts (the model's behaviour is tested in test_chain_local)."""
+import pytest
 
-from assistant.answering.answer import REFUSAL, Passage
+
+from assistant.types import REFUSAL, Passage
 from assistant.answering.grounding import answer_type_missing, check_answer, normalise_number
+
+pytestmark = pytest.mark.unit
 
 
 def _p(n: int, text: str, url: str = "", title: str = "Chicago order") -> Passage:
-    return Passage(n=n, chunk_id=f"c{n}", article_id="a", title=title, source="Reuters", author="Susan Heavey",
+    return Passage(n=n, span_id=f"c{n}", article_id="a", title=title, source="Reuters", author="Susan Heavey",
                    published_at="2025-09-06T00:00:00+00:00", url=url, text=text, start=100 * n, end=100 * n + len(text))
 
 

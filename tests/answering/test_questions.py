@@ -6,8 +6,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from assistant.answering.answer import Answer
-from assistant.api import Assistant
+from assistant.types import Answer
+from assistant.assistant import Assistant, Parts
 from assistant.loading import load_source
 from assistant.settings import Settings
 from tests.conftest import DATA, SAMPLE
@@ -20,7 +20,7 @@ BACKENDS = ["extractive", pytest.param("local", marks=[pytest.mark.slow, pytest.
 @pytest.fixture(scope="module")
 def sample_index(tmp_path_factory: pytest.TempPathFactory, embedder, local_backends) -> Iterator[Assistant]:
     settings = Settings(index_dir=tmp_path_factory.mktemp("sample") / "index", seed_sample=True)
-    assistant = Assistant(settings, embedder=embedder, backends=local_backends)
+    assistant = Assistant(settings, Parts(embedder=embedder, backends=local_backends))
     assert assistant.seed_if_empty()
     yield assistant
     assistant.close()

@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import CORPUS
+from tests.conftest import CORPUS, needs_multihop
+
+pytestmark = needs_multihop
 
 EXE = str(Path(sys.executable).with_name("assistant"))
 QUESTIONS = CORPUS.with_name("MultiHopRAG.json")

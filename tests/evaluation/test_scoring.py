@@ -6,6 +6,8 @@ from assistant.evaluation.scoring import (
     exact_match, mean_scores, score_retrieval, short_answer, squash, word_overlap_correct,
 )
 
+pytestmark = pytest.mark.unit
+
 FACTS = ["The cat sat on the mat.", "Dogs bark at night."]
 
 

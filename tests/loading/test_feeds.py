@@ -1,10 +1,12 @@
+import pytest
 import json
 from pathlib import Path
 
 from assistant.loading import load_source, load_text
-from tests.conftest import CORPUS
+from tests.conftest import CORPUS, needs_multihop
 
 
+@needs_multihop
 def test_multihop_corpus_loads_as_it_is() -> None:
     result = load_source(CORPUS)
     assert not result.errors
@@ -17,6 +19,7 @@ def test_multihop_corpus_loads_as_it_is() -> None:
     assert len({a.key for a in result.articles}) == 609
 
 
+@pytest.mark.unit
 def test_jsonl_broken_lines_are_errors_and_good_lines_load(tmp_path: Path) -> None:
     feed = tmp_path / "feed.jsonl"
     good = {"title": "A", "body": "Alpha text here.", "source": "X", "published_at": "2024-01-01"}
@@ -29,6 +32,7 @@ def test_jsonl_broken_lines_are_errors_and_good_lines_load(tmp_path: Path) -> No
     assert "no article text" in result.errors[1].error
 
 
+@pytest.mark.unit
 def test_json_aliases_and_wrong_fields() -> None:
     doc = {"articles": [
         {"headline": "H", "text": "Some text.", "outlet": {"name": "O"}, "authors": ["A1", "A2"], "date": "2024-02-02"},
@@ -42,11 +46,13 @@ def test_json_aliases_and_wrong_fields() -> None:
     assert "not text" in result.errors[0].error and "not an object" in result.errors[1].error
 
 
+@pytest.mark.unit
 def test_invalid_json_document() -> None:
     result = load_text("{oops", "bad.json")
     assert not result.articles and "not valid JSON" in result.errors[0].error
 
 
+@pytest.mark.unit
 def test_folder_and_missing_paths(tmp_path: Path) -> None:
     (tmp_path / "a.txt").write_text("First article text.")
     (tmp_path / "sub").mkdir()

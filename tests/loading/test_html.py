@@ -1,4 +1,7 @@
+import pytest
 from assistant.loading import load_text
+
+pytestmark = pytest.mark.unit
 
 PAGE = """<!doctype html><html><head>
 <title>Site | Headline</title>

@@ -11,7 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.server.conftest import Server, start_server
+from tests.interfaces.server.conftest import Server, start_server
 
 KEY = "security-suite-key-0123456789"
 

@@ -13,8 +13,8 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from tests.security.conftest import KEY, rss_mb
-from tests.server.conftest import Server
+from tests.security.conftest import rss_mb
+from tests.interfaces.server.conftest import Server
 
 pytestmark = [pytest.mark.security, pytest.mark.server, pytest.mark.slow]
 

@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from tests.security.conftest import post_articles, serve
-from tests.server.conftest import Server
+from tests.interfaces.server.conftest import Server
 
 pytestmark = [pytest.mark.security, pytest.mark.server, pytest.mark.slow]
 

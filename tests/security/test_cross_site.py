@@ -10,7 +10,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from tests.server.conftest import Server
+from tests.interfaces.server.conftest import Server
 
 pytestmark = [pytest.mark.security, pytest.mark.server, pytest.mark.slow]
 

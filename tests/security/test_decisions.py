@@ -13,9 +13,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from assistant.store import StoreError, make_client
+from assistant.errors import StoreUnavailable
+from assistant.indexing.store import make_client
 from tests.security.conftest import post_articles, serve
-from tests.server.conftest import Server, free_port
+from tests.interfaces.server.conftest import Server, free_port
 
 pytestmark = [pytest.mark.security, pytest.mark.server, pytest.mark.slow]
 
@@ -89,7 +90,7 @@ def test_the_chroma_token_is_sent_and_never_shown(tmp_path: Path) -> None:
     server = http.server.ThreadingHTTPServer(("127.0.0.1", port), Handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
-        with pytest.raises(StoreError) as raised:
+        with pytest.raises(StoreUnavailable) as raised:
             make_client(tmp_path, f"http://127.0.0.1:{port}", "chroma-secret-token")
     finally:
         server.shutdown()

@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from tests.security.conftest import call_event, events, gradio_dir
-from tests.server.conftest import Server
+from tests.interfaces.server.conftest import Server
 
 pytestmark = [pytest.mark.security, pytest.mark.server, pytest.mark.slow]
 

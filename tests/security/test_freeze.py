@@ -13,7 +13,7 @@ import time
 import httpx
 import pytest
 
-from tests.server.conftest import Server
+from tests.interfaces.server.conftest import Server
 
 pytestmark = [pytest.mark.security, pytest.mark.server, pytest.mark.slow]
 

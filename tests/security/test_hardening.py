@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from tests.security.conftest import KEY, call_event, events, gradio_dir, post_articles, serve
-from tests.server.conftest import EXE, Server, free_port
+from tests.interfaces.server.conftest import EXE, Server, free_port
 
 pytestmark = [pytest.mark.security, pytest.mark.server, pytest.mark.slow]
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.security.conftest import post_articles, serve
-from tests.server.conftest import Server, free_port
+from tests.interfaces.server.conftest import Server, free_port
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright drives the browser (pip install playwright)")
 

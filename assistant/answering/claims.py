@@ -1,0 +1,196 @@
+"""Does a passage state a claim? A check of the claim, not just its words.
+
+The claim is aligned to the passage sentence (or two adjacent sentences) that shares most of its rare words; then,
+against that span only (never against the article's title or byline, nor the question):
+- every number, date word and name of the claim must be there (a name taken from the byline is not a quote);
+- a negated claim needs a negated span and the other way round;
+- a claim that someone said something needs that person to be the one the span quotes;
+- two names of the claim must stand in the span in the order the claim puts them, when the claim makes the first
+  the subject of an active verb ("A beat B" is not "B beat A");
+- most of the claim's content words must be in the span.
+A claim that passes can be put to a model for a narrow yes/no verification (``verify``); numbers, names and roles
+are never left to the model.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from ..text.sentences import sentence_spans
+from ..text.terms import STOPWORDS, fold, stem, terms, words
+
+NUMBER_WORDS = {
+    "zero": "0", "one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7",
+    "eight": "8", "nine": "9", "ten": "10", "eleven": "11", "twelve": "12", "thirteen": "13", "fourteen": "14",
+    "fifteen": "15", "sixteen": "16", "seventeen": "17", "eighteen": "18", "nineteen": "19", "twenty": "20",
+    "thirty": "30", "forty": "40", "fifty": "50", "hundred": "100", "dozen": "12",
+    "third": "3rd", "fourth": "4th", "fifth": "5th", "sixth": "6th", "seventh": "7th", "eighth": "8th",
+    "ninth": "9th", "tenth": "10th", "twice": "2",
+}  # "first", "second", "once" are too often no number ("at first", "a second term")
+_MONTHS = ("january february march april may june july august september october november december jan feb mar apr "
+           "jun jul aug sep sept oct nov dec monday tuesday wednesday thursday friday saturday sunday today "
+           "yesterday tomorrow tonight weekend").split()
+_NEGATION = re.compile(r"\b(?:not|no|never|nor|none|nobody|nothing|neither|without|cannot|n't|fail(?:s|ed)? to|"
+                       r"lack(?:s|ed)?|refus(?:e|es|ed) to|den(?:y|ies|ied))\b|n't\b", re.I)
+_SPEECH = r"(?:said|says|say|told|tells|tell|announced|added|wrote|stated|explained|argued|claimed|noted|warned)"
+_SPEAKER_BEFORE = re.compile(rf"((?:[A-Z][\w'’.\-]+\s+){{0,3}}[A-Z][\w'’.\-]+)\s+(?:has\s+|had\s+)?{_SPEECH}\b")
+_SPEAKER_AFTER = re.compile(rf"\b(?:{_SPEECH}|according to)\s+(?:[a-z]+\s+){{0,6}}?((?:[A-Z][\w'’.\-]+\s*){{1,4}})")
+_NAME = re.compile(r"\b[A-Z][\w'’.\-]*")
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+_STARTERS = {"the", "a", "an", "this", "that", "these", "those", "it", "its", "they", "he", "she", "according", "in",
+             "on", "at", "as", "by", "for", "however", "after", "before", "yes", "no", "both", "while", "next",
+             "city", "local"}
+COVERAGE = 0.5  # share of the claim's content terms the aligned span must hold
+
+
+@dataclass(frozen=True)
+class ClaimVerdict:
+    """Whether a passage states a claim; ``reason`` says why not, ``span`` is the aligned text."""
+
+    ok: bool
+    reason: str = ""
+    span: str = ""
+
+
+def number_tokens(text: str) -> set[str]:
+    """Return the numbers of ``text``, digits and number words alike ("three" and "3" are one number)."""
+    found = set()
+    for match in _NUMBER.finditer(text):
+        token = match.group().strip(".,")
+        if re.fullmatch(r"\d{1,3}(,\d{3})+(\.\d+)?", token):
+            token = token.replace(",", "")
+        found.add(re.sub(r"\.0+$", "", token))
+    for word in re.findall(r"[a-z]+", fold(text)):
+        if word in NUMBER_WORDS:
+            found.add(NUMBER_WORDS[word])
+    for match in re.finditer(r"\b(\d+)(?:st|nd|rd|th)\b", text):
+        found.add(f"{match.group(1)}{'st' if match.group(1).endswith('1') else 'nd' if match.group(1).endswith('2') else 'rd' if match.group(1).endswith('3') else 'th'}")
+    return found
+
+
+def names(text: str, common: set[str] = frozenset()) -> list[str]:
+    """Return the folded capitalised words of ``text`` that are names, in order: not stopwords, and not the first
+    word of a sentence (capitalised only because it starts it) unless it is capitalised inside ``text`` too."""
+    found = []
+    inner = set()
+    for start, end in sentence_spans(text) or [(0, len(text))]:
+        for i, match in enumerate(_NAME.finditer(text[start:end])):
+            if i or match.start() > 3:
+                inner.add(fold(match.group()).strip(".'’-"))
+    for start, end in sentence_spans(text) or [(0, len(text))]:
+        sentence = text[start:end]
+        for match in _NAME.finditer(sentence):
+            word = fold(match.group()).strip(".'’-")
+            word = word[:-2] if word.endswith("'s") else word
+            if not word or word in STOPWORDS or word in NUMBER_WORDS or word in _MONTHS or word in common:
+                continue
+            at_start = match.start() <= len(sentence) - len(sentence.lstrip(" \"'“‘("))
+            if at_start and word not in inner:
+                continue
+            found.append(word)
+    return found
+
+
+def _has_name(name: str, span: str, span_stems: set[str]) -> bool:
+    """Return True when ``span`` holds the name: the word itself or its stem ("Democratic" / "Democrat"), or an
+    acronym's words ("FA" / "Football Association")."""
+    parts = words(name)
+    if all(p in span_stems or stem(p) in span_stems for p in parts):
+        return True
+    if len(name) <= 5 and name.isalpha():
+        initials = "".join(w[0] for w in re.findall(r"\b[A-Z][a-z]+", span)).lower()
+        return name.lower() in initials
+    return False
+
+
+def speaker(text: str) -> str | None:
+    """Return the folded name of the person a sentence quotes ("..., Mayor Brandon Johnson said"), or None."""
+    for pattern in (_SPEAKER_BEFORE, _SPEAKER_AFTER):
+        for match in pattern.finditer(text):
+            candidate = [w for w in words(match.group(1)) if w not in STOPWORDS and w not in _STARTERS]
+            if candidate:
+                return candidate[-1]
+    return None
+
+
+def _negated_terms(text: str) -> set[str]:
+    """Return the stemmed words a negation in ``text`` bears on (the few words after each "not", "never", ...)."""
+    borne = set()
+    for match in _NEGATION.finditer(text):
+        borne |= set(terms(" ".join(text[match.end():].split()[:4])))
+    return borne
+
+
+def align(claim: str, passage: str, idf: Callable[[str], float] = lambda t: 1.0) -> str:
+    """Return the passage sentence, or two adjacent sentences, that share most of the claim's weighted terms."""
+    spans = [passage[a:b] for a, b in sentence_spans(passage)] or [passage]
+    claim_terms = set(terms(claim))
+
+    def weight(text: str) -> float:
+        return sum(idf(t) for t in claim_terms & set(terms(text)))
+
+    options = spans + [f"{a} {b}" for a, b in zip(spans, spans[1:])]
+    scored = [(weight(o) - (0.01 * len(o) / 100), o) for o in options]  # ties: the shorter span
+    return max(scored, key=lambda x: x[0])[1]
+
+
+def _order_problem(claim: str, span: str, claim_names: list[str]) -> str | None:
+    """Return why the span has the roles of two names the other way round ("A beat B" against "B beat A"), or
+    None. Decided only when the claim opens with a name and a verb that the span also uses."""
+    opening = re.match(r"^\s*((?:[A-Z][\w'’.\-]*\s+){0,4}?[A-Z][\w'’.\-]*)\s+([a-z]+)", claim)
+    if not opening:
+        return None
+    subject = [n for n in claim_names if n in words(opening.group(1))]
+    verb = stem(opening.group(2))
+    span_words = words(span)
+    span_stems = [stem(w) for w in span_words]
+    others = [n for n in claim_names if n not in subject and n in span_words]
+    if not subject or not others or verb not in span_stems or subject[-1] not in span_words:
+        return None
+    at = span_stems.index(verb)
+    subject_at = span_words.index(subject[-1])
+    other_at = min(span_words.index(n) for n in others)
+    passive = re.search(r"\b(?:by|was|were|been|being|is|are)\b", " ".join(span_words[max(0, at - 2):at + 2]))
+    if other_at < at < subject_at and not passive:
+        return f"the passage has {others[0]!r} doing what the claim says {subject[-1]!r} did"
+    return None
+
+
+def check_claim(claim: str, passage: str, idf: Callable[[str], float] = lambda t: 1.0) -> ClaimVerdict:
+    """Return whether ``passage`` states ``claim`` by the rules of the module docstring (no model involved)."""
+    claim = re.sub(r"\s*\[\d{1,3}\]", "", claim).strip()
+    span = align(claim, passage, idf)
+    common = set(re.findall(r"\b[a-z][a-z'’\-]*", f"{passage} {claim}"))
+    missing_numbers = number_tokens(claim) - number_tokens(span)
+    if missing_numbers:
+        return ClaimVerdict(False, f"the number {sorted(missing_numbers)[0]} is not in the passage's sentence", span)
+    span_words = set(words(span))
+    when = [w for w in words(claim) if w in _MONTHS and w not in span_words]
+    if when:
+        return ClaimVerdict(False, f"{when[0]!r} is not in the passage's sentence", span)
+    claim_names = names(claim, common)
+    span_stems = span_words | set(terms(span))
+    missing = [n for n in claim_names if not _has_name(n, span, span_stems)]
+    if missing:
+        return ClaimVerdict(False, f"the name {missing[0]!r} is not in the passage's sentence", span)
+    claim_terms = set(terms(claim))
+    shared = claim_terms & set(terms(span))
+    # A negation counts where it bears on what both say: "will not assist" does not contradict "will enforce".
+    if bool(_negated_terms(claim) & shared) != bool(_negated_terms(span) & shared) and \
+            (_negated_terms(claim) or _negated_terms(span) & claim_terms):
+        return ClaimVerdict(False, "the claim and the passage differ in negation", span)
+    said_by, quoted = speaker(claim), speaker(span)
+    if said_by and quoted and said_by != quoted and said_by not in words(quoted):
+        return ClaimVerdict(False, f"the passage quotes {quoted!r}, not {said_by!r}", span)
+    if len(claim_names) >= 2:
+        problem = _order_problem(claim, span, claim_names)
+        if problem:
+            return ClaimVerdict(False, problem, span)
+    if not claim_terms:
+        return ClaimVerdict(False, "the claim states nothing", span)
+    coverage = len(claim_terms & set(terms(span))) / len(claim_terms)
+    if coverage < COVERAGE:
+        return ClaimVerdict(False, f"only {coverage:.0%} of its words are in the passage's sentence", span)
+    return ClaimVerdict(True, "", span)

@@ -1,0 +1,114 @@
+"""The one factory: builds every component of the pipeline from Settings, once per process, with any part injected
+(tests pass a small fake embedder, a store with tiny flush thresholds, the LLM loaded once for the session)."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from functools import cached_property
+
+from .answering.backends import Backends
+from .answering.chain import Answerer
+from .answering.prompts import Prompts, prompts_dir
+from .errors import InvalidRequest, StoreUnavailable
+from .indexing.chunking import Chunker, ChunkingConfig, TokenCounter, make_token_counter
+from .indexing.embedding import Embedder, resolve_model
+from .indexing.indexer import Indexer
+from .indexing.lock import IndexLock
+from .indexing.manifest import Manifest
+from .indexing.store import ChunkStore, make_client
+from .retrieval.retriever import RetrievalConfig, Retriever, parse_overrides
+from .retrieval.search_index import SearchIndexHolder
+from .settings import Settings
+
+
+@dataclass
+class Parts:
+    """Components to use instead of building them (all optional)."""
+
+    embedder: Embedder | None = None
+    backends: Backends | None = None
+    store: ChunkStore | None = None
+    retrieval: RetrievalConfig | None = None
+    chunking: ChunkingConfig | None = None
+
+    @property
+    def pipeline_version(self) -> str:
+        """The pipeline version these parts index with (it is part of every id)."""
+        return (self.chunking or ChunkingConfig()).pipeline_version
+
+    @classmethod
+    def from_overrides(cls, retrieval: list[str], chunking: list[str]) -> Parts:
+        """Return the parts of an ablation from ``name=value`` overrides ("use_dense=false", "pack=true").
+        Raises InvalidRequest naming the option and the field."""
+        try:
+            config = parse_overrides(retrieval)
+        except ValueError as exc:
+            raise InvalidRequest("--retrieval", str(exc)) from None
+        try:
+            chunk_config = parse_overrides(chunking, ChunkingConfig)
+        except ValueError as exc:
+            raise InvalidRequest("--chunking", str(exc)) from None
+        return cls(retrieval=config, chunking=chunk_config)  # type: ignore[arg-type]
+
+
+class Components:
+    """Every component of one index's pipeline, wired together. Nothing heavy loads here: the embedding model on the
+    first encode, the LLM on the first generation, the prompts on the first answer."""
+
+    def __init__(self, settings: Settings, parts: Parts | None = None, lock_holder: str = "assistant",
+                 server_url: str | None = None) -> None:
+        """Raises StoreUnavailable/IndexMismatch when the store cannot be used, ConfigurationError for a missing
+        embedding model."""
+        parts = parts or Parts()
+        self.settings = settings
+        self.model_name, model_dir = resolve_model(settings.embedding_model)
+        self.embedder = parts.embedder or Embedder(self.model_name, model_dir, settings.embedding_batch_size,
+                                                   settings.threads)
+        self.count_tokens: TokenCounter = make_token_counter(model_dir)
+        self.chunker = Chunker(parts.chunking or ChunkingConfig(), self.count_tokens)
+        self.store = parts.store or ChunkStore(
+            make_client(settings.chroma_dir, settings.chroma_url, settings.chroma_secret), settings.collection,
+            self.model_name)
+        self.manifest = Manifest(settings.manifest_path)
+        if settings.chroma_url:
+            claim_collection(settings, self.store)
+        self.lock = IndexLock(settings.index_dir, holder=lock_holder, url=server_url)
+        self.indexer = Indexer(self.store, self.manifest, self.embedder, self.chunker, self.lock,
+                               max_chars=settings.max_article_chars, max_bytes=settings.max_file_bytes)
+        self.retrieval = parts.retrieval or RetrievalConfig()
+        self.search = SearchIndexHolder(self.store, self.manifest, self.retrieval.unit_tokens,
+                                        self.retrieval.title_weight)
+        self.indexer.listeners.append(self.search.mark_stale)
+        self.retriever = Retriever(self.search, self.embedder, self.retrieval)
+        self.backends = parts.backends or Backends(settings)
+
+    @cached_property
+    def answerer(self) -> Answerer:
+        prompts = Prompts.load(prompts_dir(self.settings.prompts_dir))
+        return Answerer(self.settings, self.retriever, self.search, self.embedder, prompts, self.backends)
+
+    def close(self) -> None:
+        self.manifest.close()
+
+
+def claim_collection(settings: Settings, store: ChunkStore) -> None:
+    """On a Chroma server, tie the collection to this index folder (its manifest lives here, not on the server).
+
+    Another index folder using the same collection would take this one's sentences for orphans and delete them, so
+    it is refused. Raises StoreUnavailable naming both the collection and what to change."""
+    id_file = settings.index_dir / "index.id"
+    settings.index_dir.mkdir(parents=True, exist_ok=True)
+    if not id_file.exists():
+        id_file.write_text(uuid.uuid4().hex)
+    mine = id_file.read_text().strip()
+    owner = store.recorded("index_id")
+    if owner is None:
+        store.record(index_id=mine)
+        owner = mine
+    if owner != mine:
+        raise StoreUnavailable(
+            f"the collection {settings.collection!r} on the Chroma server {settings.chroma_url} belongs to another "
+            f"index folder (not {settings.index_dir.resolve()}): its manifest is kept there. Use that "
+            "ASSISTANT_INDEX_DIR, or give this index its own ASSISTANT_COLLECTION."
+        )

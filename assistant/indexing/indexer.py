@@ -1,0 +1,258 @@
+"""Incremental, idempotent, crash-safe indexing: plan what changed, then apply it in a safe order of writes.
+
+Order of writes in one run: (1) upsert the chunks of new article versions, (2) fix stale chunk metadata,
+(3) commit the manifest in one transaction, (4) delete chunks nothing references any more. Every run first reconciles
+the store against what the manifest (plus this run's changes) expects, so a run killed at any instant leaves an index
+that the next run repairs: exactly the chunks of the current articles, no duplicates, no orphans.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+from ..loading import load_source
+from ..types import Article, ArticleInfo, Failure, IndexReport, Notice
+from .chunking import Chunk, Chunker, article_id, chunk_id
+from .embedding import Embedder
+from .lock import IndexLock
+from .manifest import Manifest
+from .store import ChunkStore
+
+Progress = Callable[[str, int, int], None]  # (phase, done, total)
+
+
+@dataclass
+class SourceBatch:
+    """The articles read from one source. ``complete`` is False when some of its inputs failed: then articles it
+    held before and did not yield now are kept rather than removed (nothing indexed is lost to a bad read)."""
+
+    source: str
+    articles: list[Article]
+    complete: bool = True
+
+
+def embedding_text(title: str, text: str, pack: bool = False) -> str:
+    """Return the text embedded for a chunk: the sentence itself (retrieval adds the title lexically), or for
+    packed chunks the article's title, then the chunk."""
+    return f"{title}\n{text}" if pack and title else text
+
+
+def chunk_metadata(row: ArticleInfo, chunk: Chunk) -> dict:
+    """Return the metadata stored with a chunk (Chroma accepts no None: unknown values are left out)."""
+    meta: dict[str, str | int | float] = {
+        "article_id": row.id, "chunk": chunk.index, "n_chunks": row.chunks, "start": chunk.start, "end": chunk.end,
+        "tokens": chunk.tokens, "sep": chunk.sep, "meta_hash": row.meta_hash,
+    }
+    for name in ("title", "source", "author", "url"):
+        if value := getattr(row, name):
+            meta[name] = value
+    if row.published_at:
+        meta["published_at"] = row.published_iso
+        meta["published_ts"] = row.published_at.timestamp()
+    return meta
+
+
+class Indexer:
+    """Indexes sources and articles into one store + manifest. One write at a time (process lock + thread mutex)."""
+
+    def __init__(
+        self, store: ChunkStore, manifest: Manifest, embedder: Embedder, chunker: Chunker, lock: IndexLock,
+        max_chars: int, max_bytes: int | None = None,
+    ) -> None:
+        self.store = store
+        self.manifest = manifest
+        self.embedder = embedder
+        self.chunker = chunker
+        self.lock = lock
+        self.max_chars = max_chars
+        self.max_bytes = max_bytes
+        self.pipeline_version = chunker.config.pipeline_version
+        self._mutex = threading.Lock()
+        self.listeners: list[Callable[[], None]] = []  # called after every run that changed the store
+
+    # -- public entry points
+    def index_paths(self, paths: Sequence[Path] | None, progress: Progress | None = None) -> IndexReport:
+        """Index files/folders (None = every source indexed before). Bad inputs are reported, the rest indexed."""
+        started = time.perf_counter()
+        with self.lock, self._mutex:
+            # With no path: every file or folder indexed before (labels such as "upload" or "api" name no file).
+            sources = [p.expanduser().resolve() for p in paths] if paths else [
+                Path(s) for s in self.manifest.sources() if Path(s).is_absolute()
+            ]
+            report = IndexReport()
+            batches: list[SourceBatch] = []
+            for i, path in enumerate(sources):
+                if progress:
+                    progress("reading", i, len(sources))
+                loaded = load_source(path, self.max_chars, self.max_bytes)
+                report.failed.extend(loaded.errors)
+                report.warnings.extend(loaded.warnings)
+                if loaded.articles or not loaded.errors:
+                    batches.append(SourceBatch(str(path), loaded.articles, complete=not loaded.errors))
+            self._apply(batches, report, progress)
+        report.seconds = time.perf_counter() - started
+        return report
+
+    def index_articles(self, articles: Sequence[Article], source: str, progress: Progress | None = None,
+                       errors: Iterable[Failure] = (), notices: Iterable[Notice] = ()) -> IndexReport:
+        """Add or update articles that come from no file (uploads, the API). Nothing else is removed."""
+        started = time.perf_counter()
+        report = IndexReport(failed=list(errors), warnings=list(notices))
+        with self.lock, self._mutex:
+            self._apply([SourceBatch(source, list(articles), complete=False)], report, progress)
+        report.seconds = time.perf_counter() - started
+        return report
+
+    def delete_article(self, aid: str) -> bool:
+        """Remove an article from every source that holds it. Returns False when it is not indexed."""
+        with self.lock, self._mutex:
+            entries = self.manifest.entries()
+            kept = {k: a for k, a in entries.items() if a != aid}
+            if len(kept) == len(entries):
+                return False
+            articles = self.manifest.articles()
+            self.manifest.commit(kept, articles, [], self._info())
+            self.store.delete([chunk_id(aid, i) for i in range(articles[aid].chunks)])
+        self._notify()
+        return True
+
+    # -- the plan and its application
+    def _info(self) -> dict[str, str]:
+        info = {"pipeline_version": self.pipeline_version, "embedding_model": self.embedder.name}
+        if self.embedder.loaded:
+            info["dimension"] = str(self.embedder.dimension)
+        return info
+
+    def _apply(self, batches: list[SourceBatch], report: IndexReport, progress: Progress | None) -> None:
+        old_entries = self.manifest.entries()
+        old_rows = self.manifest.articles()
+        stored = self.store.metadata_by_id()
+        present: dict[str, int] = {}
+        for meta in stored.values():
+            present[meta.get("article_id", "")] = present.get(meta.get("article_id", ""), 0) + 1
+
+        def complete(aid: str, n_chunks: int) -> bool:
+            return present.get(aid, 0) == n_chunks and all(chunk_id(aid, i) in stored for i in range(n_chunks))
+
+        # Repair: an article the manifest knows whose chunks are missing (store damaged or restored from an older
+        # copy) gets its source read again, when it is a file or folder that still exists.
+        loaded_sources = {b.source for b in batches}
+        damaged = {a for a in set(old_entries.values()) if not complete(a, old_rows[a].chunks)}
+        for source in sorted({s for (s, _), a in old_entries.items() if a in damaged} - loaded_sources):
+            if Path(source).exists():
+                loaded = load_source(Path(source), self.max_chars, self.max_bytes)
+                report.failed.extend(loaded.errors)
+                batches.append(SourceBatch(source, loaded.articles, complete=not loaded.errors))
+
+        entries = dict(old_entries)
+        rows = dict(old_rows)
+        fresh: dict[str, Article] = {}  # article id -> article read in this run
+        now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        for batch in batches:
+            if batch.complete:
+                for key in [k for k in entries if k[0] == batch.source]:
+                    del entries[key]
+            seen_keys: set[str] = set()
+            for article in batch.articles:
+                if article.key in seen_keys:
+                    continue
+                seen_keys.add(article.key)
+                aid = article_id(article.body, self.pipeline_version)
+                if aid in fresh:
+                    report.duplicates += 1
+                old = old_entries.get((batch.source, article.key))
+                if old is None:
+                    report.added += 1
+                elif old != aid or old_rows[old].meta_hash != article.metadata_hash():
+                    report.updated += 1
+                else:
+                    report.unchanged += 1
+                entries[(batch.source, article.key)] = aid
+                fresh[aid] = article
+            if batch.complete:
+                report.removed += sum(1 for k in old_entries if k[0] == batch.source and k not in entries)
+
+        # Plan: chunk the articles whose chunks are not all stored; keep the metadata of the others current.
+        to_chunk: list[tuple[str, Article]] = []
+        for aid in sorted(set(entries.values())):
+            if aid in rows and complete(aid, rows[aid].chunks):
+                if aid in fresh:
+                    rows[aid] = self._row(aid, fresh[aid], rows[aid].chunks, rows[aid].indexed_at)
+            elif aid in fresh:
+                to_chunk.append((aid, fresh[aid]))
+            else:
+                title = rows[aid].title if aid in rows else aid
+                report.failed.append(Failure(
+                    ", ".join(sorted({s for (s, _), a in entries.items() if a == aid})),
+                    f"article {title!r} had lost its chunks and its source cannot be read again; it was removed",
+                ))
+                entries = {k: a for k, a in entries.items() if a != aid}
+        if damaged:
+            report.repaired = len({a for a in damaged if a in fresh})
+
+        planned: list[tuple[Chunk, ArticleInfo, str]] = []  # (chunk, its article row, text to embed)
+        for n, (aid, article) in enumerate(to_chunk):
+            if progress:
+                progress("chunking", n, len(to_chunk))
+            chunks = self.chunker.chunk(article.body, aid)
+            rows[aid] = self._row(aid, article, len(chunks), now)
+            planned.extend((c, rows[aid], embedding_text(article.title, c.text, self.chunker.config.pack))
+                           for c in chunks)
+
+        # (1) new chunks, embedded only when not already stored under the same content-addressed id.
+        new = [p for p in planned if p[0].id not in stored]
+        total = len(new)
+        step = min(256, self.store.max_batch)  # small steps: a killed run keeps most of its work
+        for i in range(0, total, step):
+            part = new[i : i + step]
+            report_progress = (lambda d, i=i: progress("embedding", i + d, total)) if progress else None
+            vectors = self.embedder.encode([t for _, _, t in part], progress=report_progress)
+            self.store.upsert(
+                [c.id for c, _, _ in part], vectors, [c.text for c, _, _ in part],
+                [chunk_metadata(row, c) for c, row, _ in part],
+            )
+            report.chunks_embedded += len(part)
+        if new:
+            self.store.record(dimension=self.embedder.dimension, pipeline_version=self.pipeline_version)
+
+        # (2) stored chunks whose metadata is not their article's current metadata (no re-embedding needed).
+        live = set(entries.values())
+        stale = [
+            (cid, meta) for cid, meta in stored.items()
+            if meta.get("article_id") in live and meta.get("meta_hash") != rows[meta["article_id"]].meta_hash
+        ]
+        if stale:
+            self.store.update_metadata(
+                [cid for cid, _ in stale],
+                [chunk_metadata(rows[m["article_id"]], Chunk(cid, m["article_id"], int(m["chunk"]), int(m["start"]),
+                                                             int(m["end"]), "", int(m.get("tokens", 0)),
+                                                             str(m.get("sep", ""))))
+                 for cid, m in stale],
+            )
+
+        # (3) the manifest, in one transaction.
+        if progress:
+            progress("writing", 0, 1)
+        self.manifest.commit(entries, rows, [b.source for b in batches], self._info())
+
+        # (4) chunks nothing references any more: old versions, removed articles, leftovers of interrupted runs.
+        expected = {chunk_id(aid, i) for aid in live for i in range(rows[aid].chunks)}
+        orphans = sorted(set(stored) - expected)
+        if orphans:
+            self.store.delete(orphans)
+            report.chunks_deleted = len(orphans)
+        if new or stale or orphans or entries != old_entries:
+            self._notify()
+
+    def _row(self, aid: str, article: Article, n_chunks: int, indexed_at: str) -> ArticleInfo:
+        return ArticleInfo(id=aid, **article.meta().model_dump(), meta_hash=article.metadata_hash(),
+                           chunks=n_chunks, chars=len(article.body), indexed_at=indexed_at)
+
+    def _notify(self) -> None:
+        for listener in self.listeners:
+            listener()

@@ -1,0 +1,176 @@
+"""The in-memory search index: every stored sentence with its article, its window and the window's embedding and
+BM25 statistics. Derived from the store (the one source of truth) when first needed and after each indexing run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import numpy as np
+
+from ..indexing.manifest import Manifest
+from ..indexing.store import ChunkStore
+from ..text.terms import terms
+from .windows import WindowScorer, sentence_windows, window_embeddings
+
+CACHE_FORMAT = 2
+
+
+@dataclass(frozen=True)
+class ArticleRef:
+    id: str
+    title: str
+    source: str
+    author: str
+    published_at: str
+    url: str
+
+    @property
+    def published(self) -> date | None:
+        return datetime.fromisoformat(self.published_at).date() if self.published_at else None
+
+    @property
+    def published_ts(self) -> float:
+        return datetime.fromisoformat(self.published_at).timestamp() if self.published_at else float("nan")
+
+
+@dataclass
+class SearchIndex:
+    """Sentences (rows) grouped by article, in article order; windows are indexed by their centre sentence."""
+
+    articles: list[ArticleRef]
+    sent_ids: list[str]
+    sent_text: list[str]
+    sent_sep: list[str]  # the whitespace before each sentence in its article
+    sent_article: np.ndarray
+    sent_start: np.ndarray
+    sent_end: np.ndarray
+    sent_tokens: np.ndarray
+    art_lo: np.ndarray
+    art_hi: np.ndarray
+    wlo: np.ndarray
+    whi: np.ndarray
+    win_tokens: np.ndarray
+    sent_emb: np.ndarray
+    win_emb: np.ndarray
+    scorer: WindowScorer
+    win_outlet: np.ndarray
+    win_published_ts: np.ndarray
+    art_dates: list[date | None]
+    outlets: list[str]
+    newest_year: int
+
+    def __len__(self) -> int:
+        return len(self.sent_ids)
+
+    def window_text(self, w: int) -> tuple[int, int, str]:
+        """Return (start, end, text) of window ``w`` in its article's text."""
+        return self.span_text(int(self.wlo[w]), int(self.whi[w]))
+
+    def span_text(self, lo: int, hi: int) -> tuple[int, int, str]:
+        """Return (start, end, text) of sentence rows ``lo..hi`` (one article): ``text == body[start:end]``."""
+        parts = [self.sent_text[lo]]
+        for i in range(lo + 1, hi + 1):
+            parts.append(self.sent_sep[i] or " ")
+            parts.append(self.sent_text[i])
+        return int(self.sent_start[lo]), int(self.sent_end[hi]), "".join(parts)
+
+    def knows(self, term: str) -> bool:
+        """Return True when some sentence holds ``term`` (a stemmed term, as ``text.terms`` makes)."""
+        return self.scorer.document_frequency(term) > 0
+
+    def idf(self, term: str) -> float:
+        """Return the inverse sentence frequency of ``term`` (highest for unknown terms)."""
+        return self.scorer.term_idf(term)
+
+    @classmethod
+    def build(cls, rows: list[tuple[str, str, dict, np.ndarray]], unit_tokens: int, title_weight: float,
+              dimension: int) -> SearchIndex:
+        """Build from stored rows ``(id, text, metadata, embedding)`` of whole articles."""
+        by_article: dict[str, list[tuple[int, str, str, dict, np.ndarray]]] = {}
+        for cid, text, meta, emb in rows:
+            by_article.setdefault(meta["article_id"], []).append((int(meta.get("chunk", 0)), cid, text, meta, emb))
+        articles, ids, texts, seps, art, starts, ends, tokens, embs, lo, hi = [], [], [], [], [], [], [], [], [], [], []
+        for a, aid in enumerate(sorted(by_article)):
+            sentences = sorted(by_article[aid], key=lambda r: r[0])
+            meta = sentences[0][3]
+            articles.append(ArticleRef(aid, str(meta.get("title", "")), str(meta.get("source", "")),
+                                        str(meta.get("author", "")), str(meta.get("published_at", "")),
+                                        str(meta.get("url", ""))))
+            lo.append(len(ids))
+            for _, cid, text, m, emb in sentences:
+                ids.append(cid)
+                texts.append(text)
+                seps.append(str(m.get("sep", " ")))
+                art.append(a)
+                starts.append(int(m.get("start", 0)))
+                ends.append(int(m.get("end", 0)))
+                tokens.append(max(1, int(m.get("tokens", 0)) or len(text.split())))
+                embs.append(emb)
+            hi.append(len(ids))
+        sent_article = np.array(art, np.int32)
+        sent_tokens = np.array(tokens, np.int32)
+        art_lo, art_hi = np.array(lo, np.int32), np.array(hi, np.int32)
+        wlo, whi = sentence_windows(sent_tokens, art_lo, art_hi, unit_tokens)
+        prefix = np.concatenate([[0], np.cumsum(sent_tokens, dtype=np.int64)])
+        win_tokens = (prefix[whi.astype(np.int64) + 1] - prefix[wlo.astype(np.int64)]).astype(np.int32)
+        sent_emb = np.vstack(embs).astype(np.float32) if embs else np.zeros((0, dimension), np.float32)
+        win_emb = window_embeddings(sent_emb, sent_tokens, wlo, whi) if embs else sent_emb
+        scorer = WindowScorer(texts, terms, wlo, whi, sent_article, [x.title for x in articles], title_weight)
+        outlet = np.array([x.source for x in articles], dtype=object)
+        published = np.array([x.published_ts for x in articles], dtype=np.float64)
+        art_dates = [x.published for x in articles]
+        years = [d.year for d in art_dates if d]
+        return cls(
+            articles=articles, sent_ids=ids, sent_text=texts, sent_sep=seps, sent_article=sent_article,
+            sent_start=np.array(starts, np.int64), sent_end=np.array(ends, np.int64), sent_tokens=sent_tokens,
+            art_lo=art_lo, art_hi=art_hi, wlo=wlo, whi=whi, win_tokens=win_tokens, sent_emb=sent_emb, win_emb=win_emb,
+            scorer=scorer,
+            win_outlet=outlet[sent_article] if len(sent_article) else np.array([], dtype=object),
+            win_published_ts=published[sent_article] if len(sent_article) else np.array([], np.float64),
+            art_dates=art_dates, outlets=sorted({x.source for x in articles if x.source}),
+            newest_year=max(years) if years else datetime.now().year,
+        )
+
+
+class SearchIndexHolder:
+    """Holds the current SearchIndex; rebuilt lazily after the store changed, cached on disk per manifest state."""
+
+    def __init__(self, store: ChunkStore, manifest: Manifest, unit_tokens: int,
+                 title_weight: float, dimension: int = 384) -> None:
+        self.store, self.manifest = store, manifest
+        self.unit_tokens, self.title_weight, self.dimension = unit_tokens, title_weight, dimension
+        self._index: SearchIndex | None = None
+        self._key: str | None = None
+        self._lock = threading.Lock()
+
+    def mark_stale(self) -> None:
+        self._key = None
+
+    def _state_key(self) -> str:
+        info = self.manifest.info()
+        blob = f"{CACHE_FORMAT}|{info.get('generation', '')}|{info.get('pipeline_version', '')}|{self.unit_tokens}|" \
+               f"{self.title_weight}|{self.store.name}"
+        return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+    @property
+    def index(self) -> SearchIndex:
+        key = self._key
+        if self._index is not None and key is not None:
+            return self._index
+        with self._lock:
+            key = self._state_key()
+            if self._index is None or self._key != key:
+                self._index = self._load_or_build(key)
+                self._key = key
+            return self._index
+
+    def _load_or_build(self, key: str) -> SearchIndex:
+        # Built from the store, never loaded from a file: a pickle in the index folder would run the code of
+        # anyone who can write that folder.
+        live = {row.id for row in self.manifest.articles().values()}
+        rows = [r for r in self.store.all_rows() if r[2].get("article_id") in live]
+        return SearchIndex.build(rows, self.unit_tokens, self.title_weight, self.dimension)
