@@ -255,7 +255,7 @@ class Filters:
 @dataclass(frozen=True)
 class Event:
     """One step of a streamed answer: ``rewrite`` (the standalone question), ``sources`` (the passages),
-    ``token`` (draft text), ``answer`` (the checked Answer)."""
+    ``progress`` (a step of a composed answer, as text), ``token`` (draft text), ``answer`` (the checked Answer)."""
 
-    kind: Literal["rewrite", "sources", "token", "answer"]
+    kind: Literal["rewrite", "sources", "progress", "token", "answer"]
     data: Any

@@ -1,16 +1,21 @@
-"""The answering chain (LCEL): retrieve -> numbered passages in the prompt -> LLM -> checks -> Answer.
+"""The one answering path: ``run`` yields the steps as they happen; ``ask`` is its last event.
 
-``chain(backend).invoke`` answers in one go; ``stream`` runs the same steps and yields events as they happen:
-the standalone question, the sources (as soon as retrieval ends), the model's tokens, then the checked answer.
+Steps, on one typed state (``Turn``): make a follow-up standalone -> retrieve -> analyse the question -> refuse what
+the articles cannot answer (an outlet or year they do not cover, words no article contains, nothing relevant) ->
+answer by the question's shape: a yes/no, choice or name question by a plan composed in code from narrow checked
+steps (answering/plans.py); anything else by the model's draft (LCEL: prompt | model), checked sentence by sentence
+(answering/grounding.py). Every answer opens with the direct answer (``short_answer``).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 
 from langchain_core.output_parsers import StrOutputParser
-from langchain_core.runnables import Runnable, RunnableLambda, RunnablePassthrough
+from langchain_core.runnables import Runnable
 
 from ..indexing.embedding import Embedder
 from ..retrieval.retriever import Retrieved, Retriever
@@ -18,18 +23,24 @@ from ..retrieval.search_index import SearchIndexHolder
 from ..settings import Settings
 from ..text.sentences import sentence_spans
 from ..text.terms import question_terms, terms
-from ..types import Answer, Event, Filters, Passage
+from ..types import REFUSAL, Answer, Event, Filters, Passage
 from .backends import Backends, as_backend_error
 from .extractive import extractive_draft
-from .grounding import _GENERIC, check_answer
+from .grounding import _GENERIC, _citation, check_answer
+from .judge import Judge
 from .llamacpp import LlamaCppChat
 from .passages import select_passages
+from .plans import Composed, Planner
+from .premises import coverage_note, uncovered_years, unknown_outlets
 from .prompts import NOT_IN_ARTICLES, Prompts
+from .questions import QuestionPlan, analyse
 from .rewrite import llm_rewrite, needs_context, normalise_history, rule_rewrite
 
 # A question with words no article contains is unanswerable unless some passage sentence is at least this similar.
 UNKNOWN_TERM_RESCUE = 0.55
 DENSE_FLOOR = 0.15  # below this nothing retrieved is about the question
+SHORT_REFUSAL = "The articles don't say."
+VERIFIED = 0.8  # a model-written sentence stands when the narrow check's yes-probability reaches this (claims set)
 
 
 class SentinelFilter:
@@ -49,8 +60,25 @@ class SentinelFilter:
         return self.buffer
 
 
+@dataclass
+class Turn:
+    """The state of one answer as it is built."""
+
+    question: str
+    history: list[dict[str, str]]
+    filters: Filters
+    backend: str
+    standalone: str = ""
+    retrieved: Retrieved | None = None
+    passages: list[Passage] = field(default_factory=list)
+    plan: QuestionPlan | None = None
+    refusal: str | None = None
+    draft: str = ""
+    answer: Answer | None = None
+
+
 class Answerer:
-    """Builds and runs the answering chain for any backend; shared by every interface."""
+    """Answers questions for any backend; shared by every interface."""
 
     def __init__(self, settings: Settings, retriever: Retriever, search: SearchIndexHolder, embedder: Embedder,
                  prompts: Prompts, backends: Backends) -> None:
@@ -63,7 +91,7 @@ class Answerer:
         self._template = prompts.answer_template()
         self._warmed: set[str] = set()
 
-    # -- steps
+    # -- preparing
     def standalone_question(self, question: str, history: list[dict[str, str]], backend: str) -> str:
         if not history or not needs_context(question):
             return question
@@ -71,11 +99,22 @@ class Answerer:
             return rule_rewrite(question, history)
         return llm_rewrite(question, history, self.backends.chat_model(backend), self.prompts.rewrite)
 
-    def unanswerable(self, question: str, retrieved: Retrieved, passages: list[Passage]) -> str | None:
-        """Return why the articles cannot answer ``question`` (checked before any LLM runs), or None."""
+    def unanswerable(self, question: str, retrieved: Retrieved, passages: list[Passage],
+                     backend: str = "extractive") -> str | None:
+        """Return why the articles cannot answer ``question`` (checked before any model runs), or None.
+
+        A name or number no article contains is always a reason; an ordinary word no article uses is one only for
+        the extractive backend, which cannot find an answer given in other words ("who spoke for" against
+        "spokeswoman"); a model is given the passages and its answer is checked claim by claim."""
         if not passages:
             return "no indexed article matches the question"
         snapshot = self.search.index
+        missing = unknown_outlets(question, snapshot.outlets)
+        if missing:
+            return f"no indexed article is from {' or '.join(missing)}"
+        years = uncovered_years(question, snapshot.coverage, passages)
+        if years:
+            return f"no indexed article covers {', '.join(map(str, years))}. {coverage_note(snapshot.coverage)}"
         focus = [t for t in dict.fromkeys(terms(question)) if t not in question_terms() and t not in _GENERIC]
         passage_terms = {t for p in passages for t in terms(p.text)}
         weight = sum(snapshot.idf(t) for t in focus) or 1.0
@@ -83,6 +122,9 @@ class Answerer:
         if retrieved.best_dense < DENSE_FLOOR and lexical_coverage < 0.5:
             return "nothing retrieved is about the question"
         unknown = [t for t in focus if not snapshot.knows(t)]
+        if backend != "extractive":
+            named = {t for t in terms(" ".join(re.findall(r"(?<!^)(?<![.?!] )\b[A-Z][\w'’-]+|\b\d[\d,.]*", question)))}
+            unknown = [t for t in unknown if t in named]
         if unknown and self._best_sentence_similarity(question, passages) < UNKNOWN_TERM_RESCUE:
             return f"no indexed article mentions {', '.join(repr(t) for t in unknown)}"
         return None
@@ -94,70 +136,126 @@ class Answerer:
         vectors = self.embedder.encode([question, *sentences])
         return float((vectors[1:] @ vectors[0]).max())
 
-    def _prepare(self, inputs: dict) -> dict:
-        history = normalise_history(inputs.get("history"))
-        history = history[len(history) - min(len(history), self.settings.rewrite_turns):]
-        backend = inputs["backend"]
-        standalone = self.standalone_question(inputs["question"], history, backend)
-        filters: Filters = inputs.get("filters") or Filters()
-        retrieved = self.retriever.retrieve(standalone, k=self.settings.retrieval_k, filters=filters)
-        passages = select_passages(standalone, retrieved, self.settings.answer_passages,
-                                   self.settings.passage_tokens, self.search.index.idf)
-        return {**inputs, "standalone": standalone, "retrieved": retrieved, "passages": passages,
-                "skip": self.unanswerable(standalone, retrieved, passages)}
+    def prepare(self, turn: Turn) -> None:
+        """Make the question standalone, retrieve, analyse it and decide whether it can be answered."""
+        turn.standalone = self.standalone_question(turn.question, turn.history, turn.backend)
+        turn.retrieved = self.retriever.retrieve(turn.standalone, k=self.settings.retrieval_k, filters=turn.filters)
+        snapshot = self.search.index
+        turn.passages = select_passages(turn.standalone, turn.retrieved, self.settings.answer_passages,
+                                        self.settings.passage_tokens, snapshot.idf)
+        turn.plan = analyse(turn.standalone, snapshot.outlets, snapshot.newest_year)
+        turn.refusal = self.unanswerable(turn.standalone, turn.retrieved, turn.passages, turn.backend)
 
-    def _prompt_inputs(self, ctx: dict) -> dict:
-        return {"passages": self.prompts.format_passages(ctx["passages"]), "question": ctx["standalone"]}
-
+    # -- writing
     def generator(self, backend: str) -> Runnable:
-        """Return the runnable that turns a prepared context into the model's draft text."""
-        if backend == "extractive":
-            write: Runnable = RunnableLambda(
-                lambda ctx: extractive_draft(ctx["standalone"], ctx["passages"], self.embedder, self.search.index.idf),
-                name="extract",
-            )
-        else:
-            model = self.backends.chat_model(backend)
-            if isinstance(model, LlamaCppChat) and backend not in self._warmed:
-                # Evaluate the fixed prefix (instructions, examples) once, so the first question pays only for its
-                # passages; llama.cpp reuses the longest common prefix of consecutive prompts.
-                self._warmed.add(backend)
-                model.warm(self._template.format_messages(passages="", question=""))
-            write = RunnableLambda(self._prompt_inputs, name="prompt_inputs") | self._template | model | StrOutputParser()
-        refuse = RunnableLambda(lambda ctx: NOT_IN_ARTICLES, name="refuse")
-        return RunnableLambda(lambda ctx: refuse if ctx["skip"] else write, name="generate")
+        """Return the runnable that turns the prompt inputs (passages, question) into the model's draft text."""
+        model = self.backends.chat_model(backend)
+        if isinstance(model, LlamaCppChat) and backend not in self._warmed:
+            # Evaluate the fixed prefix (instructions, examples) once, so the first question pays only for its
+            # passages; llama.cpp reuses the longest common prefix of consecutive prompts.
+            self._warmed.add(backend)
+            model.warm(self._template.format_messages(passages="", question=""))
+        return self._template | model | StrOutputParser()
 
-    def _check(self, ctx: dict) -> Answer:
-        answer = check_answer(ctx["draft"], ctx["passages"], ctx["standalone"])
-        if answer.refused and not ctx["skip"] and ctx["backend"] != "extractive":
+    def _draft(self, turn: Turn) -> Iterator[str]:
+        """Yield the draft's text as it is written (the extractive backend writes it at once)."""
+        if turn.backend == "extractive":
+            yield extractive_draft(turn.standalone, turn.passages, self.embedder, self.search.index.idf)
+            return
+        inputs = {"passages": self.prompts.format_passages(turn.passages), "question": turn.standalone}
+        yield from self.generator(turn.backend).stream(inputs)
+
+    def _judge(self, backend: str) -> Judge:
+        model = None if backend == "extractive" else self.backends.chat_model(backend)
+        return Judge(model, self.embedder, self.search.index.idf)
+
+    def _checked_draft(self, turn: Turn) -> Answer:
+        judge = self._judge(turn.backend)
+        verify = None if turn.backend == "extractive" else (
+            lambda claim, passage: judge.supports(claim, passage.text, passage.source or "a news article") >= VERIFIED)
+        answer = check_answer(turn.draft, turn.passages, turn.standalone, verify)
+        if answer.refused and turn.backend != "extractive":
             # The model found nothing it could support, yet the question passed the answerability checks: small
             # models miss answers worded differently from the question. Quote the best-supporting sentences when
             # they clear the extractive threshold; they are checked like any draft.
-            quoted = check_answer(
-                extractive_draft(ctx["standalone"], ctx["passages"], self.embedder, self.search.index.idf),
-                ctx["passages"], ctx["standalone"],
-            )
+            quoted = check_answer(extractive_draft(turn.standalone, turn.passages, self.embedder,
+                                                   self.search.index.idf), turn.passages, turn.standalone)
             if not quoted.refused:
                 quoted.notes = [*answer.notes, "the model gave no supported answer: these are the article sentences "
                                 "that best match the question, quoted"]
                 quoted.draft, quoted.trimmed = answer.draft, True
                 answer = quoted
-        answer.question = ctx["question"]
-        answer.standalone_question = ctx["standalone"]
-        answer.backend = ctx["backend"]
-        if ctx["skip"]:
-            answer.notes.insert(0, ctx["skip"])
+        if not answer.refused:
+            answer.short_answer = short_answer(turn.standalone, answer.text)
         return answer
 
-    def chain(self, backend: str) -> Runnable:
-        """Return the whole LCEL chain for ``backend``: input dict -> Answer."""
-        return (
-            RunnableLambda(self._prepare, name="retrieve")
-            | RunnablePassthrough.assign(draft=self.generator(backend))
-            | RunnableLambda(self._check, name="check")
-        )
+    def _composed(self, turn: Turn, composed: Composed) -> Answer:
+        if composed.refused or not composed.text:
+            return _refusal(composed.notes)
+        citations = []
+        for n, passage in enumerate(composed.passages, start=1):
+            citations.append(_citation(passage, n, passage.text))
+        return Answer(text=composed.text, short_answer=composed.short, citations=citations, refused=False,
+                      notes=composed.notes, draft=composed.text)
 
-    # -- entry points
+    # -- the one path
+    def run(self, question: str, history: Sequence | None, filters: Filters | None,
+            backend: str) -> Iterator[Event]:
+        """Yield ``rewrite`` (a follow-up made standalone), ``sources`` (the passages found), ``progress`` (the steps
+        of a composed answer), ``token`` (draft text as the model writes it), then ``answer`` (the checked Answer).
+        Raises BackendUnavailable when the model cannot be reached."""
+        turns = normalise_history(history)
+        turn = Turn(question, turns[len(turns) - min(len(turns), self.settings.rewrite_turns):], filters or Filters(),
+                    backend)
+        with self._backend_errors(backend):
+            self.prepare(turn)
+            if turn.standalone != question:
+                yield Event("rewrite", turn.standalone)
+            plan = turn.plan
+            assert plan is not None
+            if turn.refusal:
+                yield Event("sources", turn.passages)
+                turn.answer = _refusal([turn.refusal])
+            elif plan.shape in ("yesno", "choice") or (plan.shape == "entity" and plan.outlets):
+                planner = Planner(self.retriever, self._judge(backend), self.settings.passage_tokens,
+                                  self.search.index.idf)
+                found = planner.gather(plan, turn.filters)
+                shown = list({p.span_id: p for p in [*(p for ev in found for p in ev.passages), *turn.passages]}
+                             .values())
+                yield Event("sources", [p.model_copy(update={"n": i}) for i, p in enumerate(shown, start=1)])
+                steps = planner.entity(plan, found, turn.passages) if plan.shape == "entity" else \
+                    planner.yes_no(plan, found)
+                composed = None
+                for step in steps:
+                    if isinstance(step, str):
+                        yield Event("progress", step)
+                    else:
+                        composed = step
+                assert composed is not None
+                turn.answer = self._composed(turn, composed)
+            else:
+                yield Event("sources", turn.passages)
+                sentinel = SentinelFilter()
+                for token in self._draft(turn):
+                    turn.draft += token
+                    if shown_text := sentinel.feed(token):
+                        yield Event("token", shown_text)
+                turn.answer = self._checked_draft(turn)
+        answer = turn.answer
+        answer.question, answer.standalone_question, answer.backend = question, turn.standalone, backend
+        yield Event("answer", answer)
+
+    def ask(self, question: str, history: Sequence | None, filters: Filters | None, backend: str) -> Answer:
+        """Return the checked answer: the last step of ``run``."""
+        answer = None
+        for event in self.run(question, history, filters, backend):
+            if event.kind == "answer":
+                answer = event.data
+        assert answer is not None
+        return answer
+
+    stream = run
+
     @contextmanager
     def _backend_errors(self, backend: str) -> Iterator[None]:
         """Turn a remote LLM's connection or HTTP failure into a BackendUnavailable that names the backend."""
@@ -169,23 +267,31 @@ class Answerer:
                 raise
             raise mapped from exc
 
-    def ask(self, question: str, history: Sequence | None, filters: Filters | None, backend: str) -> Answer:
-        with self._backend_errors(backend):
-            return self.chain(backend).invoke(
-                {"question": question, "history": history, "filters": filters, "backend": backend}
-            )
 
-    def stream(self, question: str, history: Sequence | None, filters: Filters | None, backend: str) -> Iterator[Event]:
-        with self._backend_errors(backend):
-            ctx = RunnableLambda(self._prepare, name="retrieve").invoke(
-                {"question": question, "history": history, "filters": filters, "backend": backend}
-            )
-            if ctx["standalone"] != question:
-                yield Event("rewrite", ctx["standalone"])
-            yield Event("sources", ctx["passages"])
-            draft, sentinel = "", SentinelFilter()
-            for token in self.generator(backend).stream(ctx):
-                draft += token
-                if shown := sentinel.feed(token):
-                    yield Event("token", shown)
-            yield Event("answer", self._check({**ctx, "draft": draft}))
+def _refusal(notes: list[str]) -> Answer:
+    return Answer(text=REFUSAL, short_answer=SHORT_REFUSAL, citations=[], refused=True, notes=list(notes))
+
+
+_NUMBER = re.compile(r"(?:[$£€]\s?)?\d[\d,.]*(?:\s?(?:%|percent|million|billion|thousand|points?|yards?|goals?|"
+                     r"games?|years?|days?|people|times))?")
+_DATE = re.compile(r"\b(?:(?:January|February|March|April|May|June|July|August|September|October|November|"
+                   r"December)\s+\d{1,2}(?:,\s+\d{4})?|\d{4}-\d{2}-\d{2}|(?:Monday|Tuesday|Wednesday|Thursday|"
+                   r"Friday|Saturday|Sunday)|(?:19|20)\d\d)\b")
+
+
+def short_answer(question: str, text: str) -> str:
+    """Return the direct answer inside an answer's text: the number for "how many", the date for "when", else the
+    first sentence (without its markers)."""
+    plain = re.sub(r"\s*\[\d{1,3}\]", "", text).strip()
+    first = re.split(r"(?<=[.!?])\s", plain, maxsplit=1)[0].strip()
+    if re.match(r"^\s*(?:how (?:many|much|old|long|far)|what (?:is|was|are|were) the (?:number|amount|"
+                r"percentage|price|cost|score|rate))\b", question, re.I):
+        found = _NUMBER.search(first)
+        if found:
+            return found.group().strip()
+    if re.match(r"^\s*(?:when|what (?:time|date|day|year|month))\b", question, re.I):
+        found = _DATE.search(first)
+        if found:
+            return found.group()
+    return first.rstrip(".")
+

@@ -9,14 +9,16 @@ nothing is left, or the answer lacks what the question asks for (a number, a dat
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 
 from ..text.sentences import sentence_spans
 from ..text.terms import STOPWORDS, fold, terms, words
 from ..types import REFUSAL, Answer, Citation, Passage
-from .links import text_fragment_link
+from .claims import check_claim
 from .injection import is_instruction
+from .links import text_fragment_link
 from .prompts import NOT_IN_ARTICLES
 
 _MARKER = re.compile(r"\[(\d{1,3})\]")
@@ -95,15 +97,21 @@ class Support:
     reason: str = ""
 
 
-def claim_support(claim: str, passages: list[Passage], question: str, common: set[str] = frozenset()) -> Support:
-    """Return whether ``passages`` support ``claim``: its numbers and names occur there, and most of its words.
+Verify = Callable[[str, Passage], bool]  # a narrow model check: does this passage state this claim?
+
+
+def claim_support(claim: str, passages: list[Passage], question: str, common: set[str] = frozenset(),
+                  verify: Verify | None = None) -> Support:
+    """Return whether ``passages`` support ``claim``: its numbers and names occur there (a number, date or name the
+    claim takes from the question counts only when the passage states it too), most of its words do, and, for one
+    passage, the claim check (answering/claims.py) and ``verify`` pass.
 
     ``common`` holds words seen in lower case in the context (so a sentence's first word is not taken for a name).
     """
     claim = _URL.sub("", _LINK.sub(r"\1", _IMAGE.sub("", _TAG.sub("", claim))))
     text = " ".join(f"{p.title} {p.source or ''} {p.author or ''} {p.text}" for p in passages)
-    folded_words = set(words(text)) | set(words(question))
-    missing_numbers = _numbers(claim) - _numbers(text) - _numbers(question)
+    folded_words = set(words(text))
+    missing_numbers = _numbers(claim) - _numbers(text)
     if missing_numbers:
         return Support(False, f"the number {sorted(missing_numbers)[0]} is not in the cited passage")
     missing_names = {n for n in _names(claim, common) if not set(words(n)) <= folded_words}
@@ -116,21 +124,28 @@ def claim_support(claim: str, passages: list[Passage], question: str, common: se
     coverage = len(claim_terms & support_terms) / len(claim_terms)
     if coverage < 0.5:
         return Support(False, f"only {coverage:.0%} of its words are in the cited passage")
+    if len(passages) == 1:
+        verdict = check_claim(claim, passages[0].text)
+        if not verdict.ok:
+            return Support(False, verdict.reason)
+        if verify is not None and not verify(claim, passages[0]):
+            return Support(False, "the cited passage does not state it")
     return Support(True)
 
 
 _CLAUSE = re.compile(r",?\s+(?:and|but|while|whereas)\s+|;\s*|,\s+")
 
 
-def _supports_alone(claim: str, passage: Passage, several: bool, question: str, common: set[str]) -> bool:
+def _supports_alone(claim: str, passage: Passage, several: bool, question: str, common: set[str],
+                    verify: Verify | None = None) -> bool:
     """Return True when ``passage`` by itself states ``claim`` or, for a sentence citing several passages, one of
     its clauses ("A did X [1] and B did Y [2]")."""
-    if claim_support(claim, [passage], question, common).ok:
+    if claim_support(claim, [passage], question, common, verify).ok:
         return True
     if not several:
         return False
     clauses = [c for c in _CLAUSE.split(claim) if len(terms(c)) >= 2]
-    return len(clauses) > 1 and any(claim_support(c, [passage], question, common).ok for c in clauses)
+    return len(clauses) > 1 and any(claim_support(c, [passage], question, common, verify).ok for c in clauses)
 
 
 def answer_type_missing(question: str, answer_text: str) -> str | None:
@@ -194,8 +209,9 @@ def _citation(passage: Passage, n: int, claims: str) -> Citation:
     return passage.citation(n, highlight, text_fragment_link(passage.url, sentence))
 
 
-def check_answer(draft: str, passages: list[Passage], question: str) -> Answer:
-    """Return the checked Answer for a model's ``draft`` written from ``passages``."""
+def check_answer(draft: str, passages: list[Passage], question: str, verify: Verify | None = None) -> Answer:
+    """Return the checked Answer for a model's ``draft`` written from ``passages``; ``verify`` is the narrow model
+    check of one claim against one passage (none for quoted sentences)."""
     notes: list[str] = []
     text = _normalise_markers(draft.strip())
     spans = sentence_spans(text)
@@ -230,7 +246,8 @@ def check_answer(draft: str, passages: list[Passage], question: str) -> Answer:
             notes.append("removed a citation to a passage that does not exist")
         # A citation stands only when its passage alone supports the sentence: a second marker cannot lend a
         # claim the authority of a passage that does not state it.
-        supporting = [n for n in valid if _supports_alone(claim, passages[n - 1], len(valid) > 1, question, common)]
+        supporting = [n for n in valid
+                      if _supports_alone(claim, passages[n - 1], len(valid) > 1, question, common, verify)]
         if len(supporting) < len(valid) and supporting:
             notes.append("removed a citation to a passage that does not state the sentence")
         verdict = Support(True) if supporting else (
@@ -242,7 +259,7 @@ def check_answer(draft: str, passages: list[Passage], question: str) -> Answer:
         if not verdict.ok:
             # Small models often cite the wrong number: re-point to a passage that does support the sentence.
             for p in passages:
-                if p.n not in valid and claim_support(claim, [p], question, common).ok:
+                if p.n not in valid and claim_support(claim, [p], question, common, verify).ok:
                     notes.append(f"corrected a citation: passage [{p.n}] supports the sentence, not the one cited")
                     valid, verdict = [p.n], Support(True)
                     break

@@ -70,6 +70,32 @@ class LlamaCppChat(BaseChatModel):
         text = "".join(c.text for c in self._stream(messages, stop, run_manager, **kwargs))
         return ChatResult(generations=[ChatGeneration(message=AIMessage(content=text))])
 
+    def yes_probability(self, messages: list[BaseMessage]) -> float:
+        """Return how likely the model's reply to ``messages`` starts with "yes" rather than "no" (one forward pass,
+        no sampling): the narrow yes/no steps of answering use it as a score."""
+        import numpy as np
+
+        llama = self.llama
+        prompt = "".join(f"<|im_start|>{m['role']}\n{m['content']}<|im_end|>\n" for m in self._messages(messages))
+        prompt += "<|im_start|>assistant\n"
+        with self.lock:
+            tokens = llama.tokenize(prompt.encode(), add_bos=False, special=True)
+            cached = llama._input_ids[: llama.n_tokens].tolist()
+            keep = 0
+            while keep < min(len(cached), len(tokens) - 1) and cached[keep] == tokens[keep]:
+                keep += 1  # llama.cpp keeps the common prefix of the last prompt in its KV cache
+            llama.n_tokens = keep
+            llama._ctx.kv_cache_seq_rm(-1, keep, -1)
+            llama.eval(tokens[keep:])
+            logits = np.ctypeslib.as_array(llama._ctx.get_logits(), shape=(llama.n_vocab(),)).astype(np.float64)
+        yes = np.logaddexp.reduce(logits[self._answer_tokens("yes")])
+        no = np.logaddexp.reduce(logits[self._answer_tokens("no")])
+        return float(1.0 / (1.0 + np.exp(no - yes)))
+
+    def _answer_tokens(self, word: str) -> list[int]:
+        forms = (word, word.capitalize(), f" {word}", f" {word.capitalize()}", word.upper())
+        return sorted({self.llama.tokenize(f.encode(), add_bos=False, special=False)[0] for f in forms})
+
     def warm(self, messages: list[BaseMessage]) -> None:
         """Evaluate ``messages`` once so their tokens sit in the KV cache for the next prompt that starts with them."""
         with self.lock:

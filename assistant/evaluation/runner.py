@@ -14,7 +14,13 @@ from ..assistant import Assistant, Parts
 from ..settings import Settings
 from .multihop import NULL_ANSWER, Dataset, Query, Split
 from .scoring import (
-    exact_match, gold_polarity, mean_scores, score_retrieval, short_answer, strict_correct, word_overlap_correct,
+    exact_match,
+    gold_polarity,
+    mean_scores,
+    score_retrieval,
+    short_answer,
+    strict_correct,
+    word_overlap_correct,
 )
 
 Progress = Callable[[str, int, int], None]

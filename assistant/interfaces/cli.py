@@ -278,6 +278,8 @@ def _stream_answer(assistant: Any, question: str, history: list[dict[str, str]],
     for event in assistant.stream(question, history=history, backend=backend):
         if event.kind == "rewrite":
             err.print(f"[dim](searching for: {escape(event.data)})[/]")
+        elif event.kind == "progress":
+            err.print(f"[dim]({escape(event.data)})[/]")
         elif event.kind == "token":
             streamed += event.data
             out.print(escape(event.data), end="")

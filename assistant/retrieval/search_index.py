@@ -78,6 +78,12 @@ class SearchIndex:
             parts.append(self.sent_text[i])
         return int(self.sent_start[lo]), int(self.sent_end[hi]), "".join(parts)
 
+    @property
+    def coverage(self) -> tuple[date, date] | None:
+        """Return the first and last publication dates of the indexed articles (None when none has a date)."""
+        dated = [d for d in self.art_dates if d]
+        return (min(dated), max(dated)) if dated else None
+
     def knows(self, term: str) -> bool:
         """Return True when some sentence holds ``term`` (a stemmed term, as ``text.terms`` makes)."""
         return self.scorer.document_frequency(term) > 0

@@ -39,7 +39,8 @@ ArticleId = Annotated[str, Path(min_length=1, max_length=200, description="The a
 
 _SSE_DOC = (
     "Server-sent events, in this order: `rewrite` (only for a follow-up: `{\"standalone_question\"}`), `sources` "
-    "(`{\"passages\": [...]}`, the numbered passages given to the model), `token`s (`{\"text\"}`, the draft as it is "
+    "(`{\"passages\": [...]}`, the numbered passages found), `progress` (`{\"step\"}`, a step of an answer composed "
+    "from checked claims), `token`s (`{\"text\"}`, the draft as it is "
     "written), then `answer` (the checked answer, the body of POST /api/ask: its text may differ from the draft "
     "when grounding trimmed or refused it). A failure after the stream started is an `error` event "
     "(`{\"error\", \"status\"}`)."
@@ -48,7 +49,8 @@ _SSE_DOC = (
 
 SSE_EVENT = {
     "type": "object", "required": ["event", "data"], "description": "One event; `data` is a JSON object.",
-    "properties": {"event": {"enum": ["rewrite", "sources", "token", "answer", "error"]}, "data": {"type": "string"}},
+    "properties": {"event": {"enum": ["rewrite", "sources", "progress", "token", "answer", "error"]},
+                   "data": {"type": "string"}},
 }
 
 
@@ -155,6 +157,8 @@ def stream_events(events: Iterator[Any]) -> Iterator[str]:
                 yield sse("rewrite", {"standalone_question": event.data})
             elif event.kind == "sources":
                 yield sse("sources", {"passages": [p.model_dump(mode="json") for p in event.data]})
+            elif event.kind == "progress":
+                yield sse("progress", {"step": event.data})
             elif event.kind == "token":
                 yield sse("token", {"text": event.data})
             elif event.kind == "answer":

@@ -170,6 +170,10 @@ class ChatHandlers:
                         sections[-1] = turn_sources(turn, message, standalone, passages=passages, status=status,
                                                     state="answering")
                         chat[-1]["content"] = "*Writing the answer…*"
+                    elif event.kind == "progress":
+                        chat[-1]["content"] = f"*{md_text(event.data[:1].upper() + event.data[1:])}…*"
+                        sections[-1] = turn_sources(turn, message, standalone, passages=passages,
+                                                    status=event.data[:1].upper() + event.data[1:], state="answering")
                     elif event.kind == "token":
                         draft += event.data
                         chat[-1]["content"] = streaming_message(draft)

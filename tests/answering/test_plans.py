@@ -1,0 +1,129 @@
+"""Answers composed in code: the verdict from the narrow steps, dates compared in code, names found in full. The
+narrow steps are a fake judge here (the real model is tested in test_answers_llm.py); LangChain's
+GenericFakeChatModel stands in for a remote model's one-word replies."""
+
+from datetime import datetime, timezone
+
+import pytest
+from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
+from langchain_core.messages import AIMessage
+
+from assistant.answering.judge import Judge
+from assistant.answering.plans import Evidence, Planner
+from assistant.answering.questions import Claim, analyse
+from assistant.types import Passage
+from tests.fakes import FakeEmbedder
+
+pytestmark = pytest.mark.unit
+
+
+def passage(n: int, text: str, source: str, day: int) -> Passage:
+    return Passage(n=n, span_id=f"a{n}-0000..0000", article_id=f"a{n}", title=f"Story {n}", source=source, text=text,
+                   start=0, end=len(text), published_at=datetime(2023, 10, day, tzinfo=timezone.utc))
+
+
+class FakeJudge:
+    """Scores a claim by whether the passage holds a keyword the test names."""
+
+    def __init__(self, stated: dict[str, str], agree: float = 0.9) -> None:
+        self.stated, self.agreement, self.calls = stated, agree, []
+
+    def supports(self, claim: str, text: str, source: str = "") -> float:
+        self.calls.append(claim)
+        return 0.95 if any(k in claim.lower() and v in text for k, v in self.stated.items()) else 0.05
+
+    def agree(self, topic: str, first: str, second: str, *args: str) -> float:
+        return self.agreement
+
+    def best(self, statement: str, sentences: list[str]) -> int:
+        return 0
+
+
+A = passage(1, "Prosecutors said Bankman-Fried committed fraud for personal gain.", "TechCrunch", 2)
+B = passage(2, "The jury will decide whether Sam Bankman-Fried told the truth.", "Fortune", 5)
+C = passage(3, "Caroline Ellison testified that Sam Bankman-Fried directed her to commit crimes.", "The Verge", 7)
+
+
+def planner(judge: FakeJudge) -> Planner:
+    return Planner(retriever=None, judge=judge, passage_tokens=50)  # type: ignore[arg-type]
+
+
+def run(steps) -> object:  # noqa: ANN001
+    items = list(steps)
+    return items[-1], [s for s in items if isinstance(s, str)]
+
+
+def test_yes_when_every_claim_is_stated_with_quotes_cited() -> None:
+    judge = FakeJudge({"personal gain": "personal gain", "jury": "jury"})
+    plan = analyse("Does the TechCrunch article suggest that Bankman-Fried committed fraud for personal gain, while the "
+                   "Fortune article says the jury will decide the case?", ["TechCrunch", "Fortune"], 2023)
+    found = [Evidence(plan.claims[0], [A]), Evidence(plan.claims[1], [B])]
+    composed, steps = run(planner(judge).yes_no(plan, found))
+    assert composed.short == "Yes" and composed.text.startswith("Yes. TechCrunch, 2023-10-02: “Prosecutors said")
+    assert "[1]" in composed.text and "[2]" in composed.text and composed.passages == [A, B]
+    assert len(steps) == 2 and steps[0].startswith("checking claim 1 of 2")
+
+
+def test_no_when_one_claim_is_not_stated() -> None:
+    judge = FakeJudge({"personal gain": "personal gain"})
+    plan = analyse("Does the TechCrunch article suggest that Bankman-Fried committed fraud for personal gain, while the "
+                   "Fortune article says the jury acquitted him?", ["TechCrunch", "Fortune"], 2023)
+    composed, _ = run(planner(judge).yes_no(plan, [Evidence(plan.claims[0], [A]), Evidence(plan.claims[1], [B])]))
+    assert composed.short == "No" and composed.text.startswith("No.")
+    assert any("not stated" in n for n in composed.notes)
+
+
+def test_a_negated_claim_flips_the_verdict() -> None:
+    judge = FakeJudge({"jury": "jury"})
+    negated = Claim("Mention the jury's role", ("Fortune",), (), negated=True)
+    plan = analyse("Does the Fortune article fail to mention the jury's role?", ["Fortune"], 2023)
+    composed, _ = run(planner(judge).yes_no(plan, [Evidence(negated, [B])]))
+    assert composed.short == "No"  # it does mention it
+
+
+def test_an_outlet_with_no_article_found_makes_it_no() -> None:
+    plan = analyse("Does the TechCrunch article suggest fraud for personal gain, while the Fortune article says the "
+                   "jury will decide?", ["TechCrunch", "Fortune"], 2023)
+    judge = FakeJudge({"personal gain": "personal gain", "jury": "jury"})
+    composed, _ = run(planner(judge).yes_no(plan, [Evidence(plan.claims[0], [A]), Evidence(plan.claims[1], [])]))
+    assert composed.short == "No" and "No article from Fortune was found" in composed.text
+
+
+def test_which_came_first_is_decided_by_the_dates_in_code() -> None:
+    plan = analyse("Was the TechCrunch report on the fraud charges published before the Fortune report on the jury's "
+                   "decision?", ["TechCrunch", "Fortune"], 2023)
+    found = [Evidence(plan.claims[0], [A]), Evidence(plan.claims[1], [B])]
+    composed = list(planner(FakeJudge({})).yes_no(plan, found))[-1]
+    assert composed.short == "Yes" and "2023-10-02" in composed.text and "2023-10-05" in composed.text
+    later = [Evidence(plan.claims[0], [B]), Evidence(plan.claims[1], [A])]
+    assert list(planner(FakeJudge({})).yes_no(plan, later))[-1].short == "No"
+
+
+@pytest.mark.parametrize("agreement,wording,short", [(0.9, "was there consistency in", "Yes"),
+                                                     (0.9, "was there a change in", "No"),
+                                                     (0.1, "was there a change in", "Yes")])
+def test_agreement_questions(agreement: float, wording: str, short: str) -> None:
+    plan = analyse(f"Between the TechCrunch report on the fraud charges published on October 2, 2023, and the Fortune "
+                   f"report on the jury published on October 5, 2023, {wording} the portrayal of Bankman-Fried?",
+                   ["TechCrunch", "Fortune"], 2023)
+    found = [Evidence(plan.claims[0], [A]), Evidence(plan.claims[1], [B])]
+    composed = list(planner(FakeJudge({}, agree=agreement)).yes_no(plan, found))[-1]
+    assert composed.short == short
+
+
+def test_the_name_most_parts_of_the_question_point_to_is_given_in_full() -> None:
+    plan = analyse("Who is the individual accused of fraud, as reported by TechCrunch, The Verge and Fortune?",
+                   ["TechCrunch", "Fortune", "The Verge"], 2023)
+    found = [Evidence(Claim("accused of fraud", ("TechCrunch",)), [A]), Evidence(Claim("jury", ("Fortune",)), [B]),
+             Evidence(Claim("testimony", ("The Verge",)), [C])]
+    composed = list(planner(FakeJudge({})).entity(plan, found, []))[-1]
+    assert composed.short == "Sam Bankman-Fried"  # "Bankman-Fried" in one passage, the full name in two
+    assert composed.text.startswith("Sam Bankman-Fried.") and len(composed.passages) == 3
+
+
+def test_a_remote_model_answers_in_words() -> None:
+    model = GenericFakeChatModel(messages=iter([AIMessage("Yes."), AIMessage("no"), AIMessage("Maybe")]))
+    judge = Judge(model, FakeEmbedder())
+    assert judge.supports("a claim", "a passage") == 1.0
+    assert judge.agree("topic", "one", "two") == 0.0
+    assert judge.supports("a claim", "a passage") == 0.5
