@@ -16,6 +16,7 @@ from ..retrieval.retriever import Retriever
 from ..text.sentences import sentence_spans
 from ..text.terms import STOPWORDS, fold, words
 from ..types import Filters, Passage
+from .injection import is_instruction, is_stuffed, neutralise_markers
 from .judge import Judge
 from .passages import select_passages
 from .questions import _DIFFERENT, _SAME, Claim, QuestionPlan
@@ -72,7 +73,7 @@ def _label(p: Passage) -> str:
 
 
 def _quote(p: Passage, n: int) -> str:
-    text = p.text.strip()
+    text = neutralise_markers(p.text.strip())  # an article's own "[2]" is no citation
     return f"{_label(p)}: “{text.rstrip('.')}.” [{n}]"
 
 
@@ -105,7 +106,9 @@ class Planner:
         retrieved = self.retriever.retrieve(claim.text, k=4, filters=scoped)
         if not retrieved.windows and (after or before) and scoped != Filters(tuple(sources)):
             retrieved = self.retriever.retrieve(claim.text, k=4, filters=Filters(tuple(sources)))
-        return select_passages(claim.text, retrieved, n, self.passage_tokens, self.idf)
+        found = select_passages(claim.text, retrieved, n + 2, self.passage_tokens, self.idf)
+        # Text that addresses the model or is stuffed for ranking is never evidence (nor quoted).
+        return [p for p in found if not is_instruction(p.text) and not is_stuffed(p.text)][:n]
 
     def gather(self, plan: QuestionPlan, filters: Filters) -> list[Evidence]:
         n = EVIDENCE_PER_NAME_CLAUSE if plan.shape == "entity" else EVIDENCE_PER_CLAIM

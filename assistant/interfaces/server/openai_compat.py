@@ -190,10 +190,10 @@ def annotations(text: str, citations: list[Citation]) -> list[dict[str, Any]]:
         head = text[:match.start()].rstrip()
         while head.endswith("]") and _MARKER.search(head[-5:]):  # "[1][2]": the same sentence as [1]
             head = head[:head.rfind("[")].rstrip()
-        start = max(head.rfind(". "), head.rfind("! "), head.rfind("? "))
+        boundaries = [m.end() for m in re.finditer(r"[.!?][\"”’)]?\s+(?=[A-Z\"“‘(])", head)]  # a sentence starts
         found.append({"type": "url_citation", "url_citation": {
             "url": citation.link or citation.url, "title": citation.title,
-            "start_index": start + 2 if start >= 0 else 0, "end_index": match.end()}})
+            "start_index": boundaries[-1] if boundaries else 0, "end_index": match.end()}})
     return found
 
 

@@ -62,8 +62,12 @@ def linked_answer(text: str, turn: int, valid: Sequence[int]) -> str:
 
 
 def answer_message(answer: Answer, turn: int) -> str:
-    """Return the chat message for a checked answer: linked text, then a plain note when refused or trimmed."""
+    """Return the chat message for a checked answer: the direct answer in bold, the linked text, then a plain note
+    when refused or trimmed."""
     body = linked_answer(answer.text, turn, [c.n for c in answer.citations])
+    if answer.short_answer and not answer.refused:
+        body = f'<p class="short-answer"><strong>{esc(answer.short_answer)}</strong></p>\n\n{body}'
+
     notes = [md_text(n) for n in answer.notes if n]
     if answer.refused:
         why = f" ({'; '.join(notes)})" if notes else ""

@@ -28,6 +28,7 @@ a.cite { text-decoration: none; font-weight: 600; font-size: 0.85em; vertical-al
 .answer-note { display: inline-block; font-size: 0.85em; color: var(--body-text-color-subdued);
   border-left: 3px solid #f59e0b; padding-left: 0.5em; }
 .answer-note.refused { border-left-color: #9ca3af; }
+.short-answer { font-size: 1.15em; margin: 0 0 0.3em; }
 .notice { padding: 0.6em 0.8em; border-radius: 6px; margin: 0.4em 0; }
 .notice.error { background: #fef2f2; color: #991b1b; border: 1px solid #fecaca; }
 .notice.info { background: #eff6ff; color: #1e3a8a; border: 1px solid #bfdbfe; }

@@ -140,3 +140,28 @@ def test_wrong_or_missing_key_is_401(served: Server) -> None:
         with pytest.raises(openai.AuthenticationError) as caught:
             bad.models.list()
         assert caught.value.status_code == 401 and KEY not in str(caught.value.body)
+
+
+def test_annotations_point_into_the_content_and_open_the_page_at_the_sentence(served: Server,
+                                                                             client: openai.OpenAI) -> None:
+    import httpx
+
+    article = {"title": "Harbour ferry adds a night crossing", "source": "Harbour Gazette", "published_at": "2024-03-02",
+               "url": "https://gazette.example/ferry-night",
+               "body": "The harbour ferry will add a night crossing at 11 p.m. from April, the operator said on Monday."}
+    posted = httpx.post(f"{served.url}/api/articles", json=article, headers={"Authorization": f"Bearer {KEY}"},
+                        timeout=120)
+    assert posted.status_code == 200, posted.text
+    reply = client.chat.completions.create(model="news-assistant-extractive", messages=[
+        {"role": "user", "content": "When will the harbour ferry's night crossing run?"}])
+    message = reply.choices[0].message
+    assert message.annotations, message
+    content = message.content
+    for annotation in message.annotations:
+        assert annotation.type == "url_citation"
+        cited = annotation.url_citation
+        assert cited.url.startswith("https://gazette.example/ferry-night#:~:text=")
+        assert cited.title == "Harbour ferry adds a night crossing"
+        span = content[cited.start_index:cited.end_index]
+        assert re.search(r"\[\d+\]$", span) and "night crossing" in span
+    assert message.model_extra["citations"][0]["link"] == message.annotations[0].url_citation.url
