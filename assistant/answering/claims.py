@@ -27,13 +27,17 @@ NUMBER_WORDS = {
     "fifteen": "15", "sixteen": "16", "seventeen": "17", "eighteen": "18", "nineteen": "19", "twenty": "20",
     "thirty": "30", "forty": "40", "fifty": "50", "hundred": "100", "dozen": "12",
     "third": "3rd", "fourth": "4th", "fifth": "5th", "sixth": "6th", "seventh": "7th", "eighth": "8th",
-    "ninth": "9th", "tenth": "10th", "twice": "2",
+    "ninth": "9th", "tenth": "10th", "twice": "2", "decade": "10", "decades": "10", "pair": "2", "couple": "2",
 }  # "first", "second", "once" are too often no number ("at first", "a second term")
 _MONTHS = ("january february march april may june july august september october november december jan feb mar apr "
            "jun jul aug sep sept oct nov dec monday tuesday wednesday thursday friday saturday sunday today "
            "yesterday tomorrow tonight weekend").split()
-_NEGATION = re.compile(r"\b(?:not|no|never|nor|none|nobody|nothing|neither|without|cannot|n't|fail(?:s|ed)? to|"
-                       r"lack(?:s|ed)?|refus(?:e|es|ed) to|den(?:y|ies|ied))\b|n't\b", re.I)
+_NEGATION = re.compile(r"\b(?:not|no|never|nor|none|nobody|nothing|neither|cannot|n't|fail(?:s|ed)? to|"
+                       r"lack(?:s|ed)?|refus(?:e|es|ed) to|den(?:y|ies|ied)|yet[- ]to[- ]be|[a-z]{3,}less)\b|n't\b",
+                       re.I)
+_WITHOUT = re.compile(r"\bwithout\b", re.I)  # bears on its object only: "without Robertson after he was hurt"
+_ANAPHORA = re.compile(r"\b(?:he|she|his|her|him|they|their|them|it|its|the (?:company|firm|group|team|club|"
+                       r"startup|agency|government|city|state|country|party|league|man|woman))\b", re.I)
 _SPEECH = r"(?:said|says|say|told|tells|tell|announced|added|wrote|stated|explained|argued|claimed|noted|warned)"
 _SPEAKER_BEFORE = re.compile(rf"((?:[A-Z][\w'’.\-]+\s+){{0,3}}[A-Z][\w'’.\-]+(?:\s+(?:of|from|at)\s+(?:the\s+)?"
                              rf"(?:[A-Z0-9][\w'’.\-]*\s+){{0,3}}[A-Z0-9][\w'’.\-]*)?)\s+(?:has\s+|had\s+)?{_SPEECH}\b")
@@ -106,6 +110,28 @@ def _has_name(name: str, span: str, span_stems: set[str]) -> bool:
     return False
 
 
+def _acronyms(claim: str) -> dict[str, str]:
+    """Return each word of the claim's capitalised runs mapped to the run's initials ("College Football Playoff"
+    -> "cfp" for each of its three words)."""
+    found = {}
+    for run in re.finditer(r"\b[A-Z][a-z]+(?:\s+[A-Z][a-z]+)+", claim):
+        parts = [p for p in run.group().split() if fold(p) not in STOPWORDS]
+        if len(parts) < 2:
+            continue
+        initials = "".join(p[0] for p in parts).lower()
+        for part in parts:
+            found[fold(part)] = initials
+    return found
+
+
+def _named_before(name: str, passage: str, span: str) -> bool:
+    """Return True when the passage names ``name`` before the span and the span refers back to someone or something
+    ("He describes it as ..." after "David Marr ...")."""
+    at = passage.find(span.split(" ")[0]) if span else -1
+    before = passage[:at] if at > 0 else ""
+    return bool(before) and name in words(before) and bool(_ANAPHORA.search(span))
+
+
 def speakers(text: str) -> set[str]:
     """Return the folded surnames of the people a text quotes ("..., Mayor Brandon Johnson said", "said Hurst")."""
     found = set()
@@ -120,9 +146,12 @@ def speakers(text: str) -> set[str]:
 
 def _negated_terms(text: str) -> set[str]:
     """Return the stemmed words a negation in ``text`` bears on (the six words after each "not", "never", ...)."""
+    text = text.replace("’", "'")
     borne = set()
     for match in _NEGATION.finditer(text):
         borne |= set(terms(" ".join(text[match.end():].split()[:6])))
+    for match in _WITHOUT.finditer(text):
+        borne |= set(terms(" ".join(text[match.end():].split()[:3])))
     return borne
 
 
@@ -165,6 +194,10 @@ def check_claim(claim: str, passage: str, idf: Callable[[str], float] = lambda t
     """Return whether ``passage`` states ``claim`` by the rules of the module docstring (no model involved)."""
     claim = re.sub(r"\s*\[\d{1,3}\]", "", claim).strip()
     span = align(claim, passage, idf)
+    return _check_span(claim, passage, span)
+
+
+def _check_span(claim: str, passage: str, span: str) -> ClaimVerdict:
     common = set(re.findall(r"\b[a-z][a-z'’\-]*", f"{passage} {claim}"))
     missing_numbers = number_tokens(claim) - number_tokens(span)
     if missing_numbers:
@@ -175,7 +208,9 @@ def check_claim(claim: str, passage: str, idf: Callable[[str], float] = lambda t
         return ClaimVerdict(False, f"{when[0]!r} is not in the passage's sentence", span)
     claim_names = names(claim, common)
     span_stems = span_words | set(terms(span))
-    missing = [n for n in claim_names if not _has_name(n, span, span_stems)]
+    acronyms = _acronyms(claim)
+    missing = [n for n in claim_names if not _has_name(n, span, span_stems)
+               and not (n in acronyms and acronyms[n] in span_words) and not _named_before(n, passage, span)]
     if missing:
         return ClaimVerdict(False, f"the name {missing[0]!r} is not in the passage's sentence", span)
     claim_terms = set(terms(claim))
@@ -194,7 +229,8 @@ def check_claim(claim: str, passage: str, idf: Callable[[str], float] = lambda t
             return ClaimVerdict(False, problem, span)
     if not claim_terms:
         return ClaimVerdict(False, "the claim states nothing", span)
-    coverage = len(claim_terms & set(terms(span))) / len(claim_terms)
+    spelled = {stem(w) for w, initials in acronyms.items() if initials in span_words}  # "College Football" ~ "CFP"
+    coverage = len(claim_terms & (set(terms(span)) | spelled)) / len(claim_terms)
     if coverage < COVERAGE:
         return ClaimVerdict(False, f"only {coverage:.0%} of its words are in the passage's sentence", span)
     return ClaimVerdict(True, "", span)

@@ -22,8 +22,8 @@ def test_code_check_on_the_claims_set() -> None:
     false = [c for c in CLAIMS if not c["label"]]
     passed = sum(check_claim(c["claim"], c["passage"]).ok for c in true)
     caught = sum(not check_claim(c["claim"], c["passage"]).ok for c in false)
-    assert passed / len(true) >= 0.85, passed  # measured 88 of 102
-    assert caught / len(false) >= 0.46, caught  # measured 48 of 101; the model check catches most of the rest
+    assert passed / len(true) >= 0.92, passed  # measured 95 of 102
+    assert caught / len(false) >= 0.47, caught  # measured 48 of 101; the model check catches most of the rest
 
 
 @pytest.mark.parametrize("claim,passage,reason", [
@@ -37,6 +37,24 @@ def test_code_check_on_the_claims_set() -> None:
 def test_false_claims_made_of_the_passages_words(claim: str, passage: str, reason: str) -> None:
     verdict = check_claim(claim, passage)
     assert not verdict.ok and reason in verdict.reason
+
+
+@pytest.mark.parametrize("claim,passage", [
+    ("Silver believes most software companies do not really want to become fintechs.",
+     "In his view, most software companies don’t actually want to be fintechs."),  # curly apostrophe
+    ("The Swans did not win a game in 2022.", "After a winless campaign in 2022, the Swans have been competitive."),
+    ("The spots in Germany have not yet been named.", "It will launch in yet-to-be-named spots in Germany."),
+    ("Robertson hurt his shoulder on international duty.",
+     "The Reds are without Andy Robertson after the left-back hurt his shoulder on international duty."),
+    ("The College Football Playoff will grow to 12 teams in 2024.",
+     "Before it expands to 12 teams in 2024, the CFP committee had a difficult decision."),
+    ("David Marr describes the book as an act of atonement.",
+     "David Marr has written about race all his life. He describes the book as an act of atonement."),
+    ("It has been ten years since the flu led to her loss.", "This year marks a decade since the flu led to her loss."),
+])
+def test_true_claims_in_other_words(claim: str, passage: str) -> None:
+    verdict = check_claim(claim, passage)
+    assert verdict.ok, verdict.reason
 
 
 def test_numbers_and_speakers() -> None:
