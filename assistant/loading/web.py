@@ -53,10 +53,10 @@ class SourceRead:
     bytes_received: int = 0
 
 
-def _validators(state: PageState | None) -> tuple[str | None, str | None]:
+def _validators(state: PageState | None) -> dict[str, str | None]:
     if state is None:
-        return None, None
-    return state.etag or None, state.last_modified or None
+        return {"etag": None, "last_modified": None}
+    return {"etag": state.etag or None, "last_modified": state.last_modified or None}
 
 
 class WebReader:
@@ -98,7 +98,7 @@ class WebReader:
             progress(phase, 0, 1)
         mine = state.get(source)
         try:
-            result = self.fetcher.fetch(source, *_validators(mine))  # type: ignore[attr-defined]
+            result = self.fetcher.fetch(source, **_validators(mine))  # type: ignore[attr-defined]
         except FetchError as exc:
             read.failed.append(Failure(source, exc.reason))
             return read
@@ -223,7 +223,7 @@ class WebReader:
         from ..sources.fetch import FetchError
 
         try:
-            result = self.fetcher.fetch(url, *_validators(known if known and known.article_key else None))  # type: ignore[attr-defined]
+            result = self.fetcher.fetch(url, **_validators(known if known and known.article_key else None))  # type: ignore[attr-defined]
         except FetchError as exc:
             with self._count_lock:
                 read.failed.append(Failure(url, exc.reason))

@@ -425,7 +425,7 @@ class _Handler(BaseHTTPRequestHandler):
                 return
         encoding = None
         if "gzip" in (self.headers.get("Accept-Encoding") or "") and len(body) > 512 and route.status == 200:
-            key = self.path
+            key = f"{self.path} {etag}"  # an edited page is compressed again
             if key not in site.gzip_cache:
                 site.gzip_cache[key] = gzip.compress(body, compresslevel=6)
             body, encoding = site.gzip_cache[key], "gzip"
