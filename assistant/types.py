@@ -197,8 +197,8 @@ class Passage(ArticleMeta):
     start: int = Field(description="Offset of the passage in the article text.")
     end: int
     score: float = 0.0
-    also_published_by: list[str] = Field(default_factory=list, description="Outlets of the other indexed copies of "
-                                         "the same (wire) story: one source, not independent confirmation.")
+    also_published_by: tuple[str, ...] = Field((), description="Outlets of the other indexed copies of "
+                                               "the same (wire) story: one source, not independent confirmation.")
     group: str = Field("", exclude=True, description="The syndication group (the article id when it has no copy).")
 
     @computed_field  # type: ignore[prop-decorator]
@@ -208,12 +208,12 @@ class Passage(ArticleMeta):
         return self.span_id
 
     def citation(self, n: int, highlight: tuple[int, int] | None = None, link: str | None = None,
-                 also_published_by: list[str] | None = None) -> Citation:
+                 also_published_by: tuple[str, ...] | None = None) -> Citation:
         also = self.also_published_by if also_published_by is None else also_published_by
         return Citation(n=n, span_id=self.span_id, article_id=self.article_id, text=self.text, start=self.start,
                         end=self.end, highlight=highlight, link=link, title=self.title, source=self.source,
                         author=self.author, published_at=self.published_at, url=self.url,
-                        also_published_by=list(also))
+                        also_published_by=tuple(also))
 
 
 class Citation(ArticleMeta):
@@ -230,8 +230,8 @@ class Citation(ArticleMeta):
     highlight: tuple[int, int] | None = Field(None, description="(start, end) of the supporting sentence in `text`.")
     link: str | None = Field(None, description="The article's URL with a text fragment (#:~:text=...) that opens the "
                              "publisher's page at the quoted sentence.")
-    also_published_by: list[str] = Field(default_factory=list, description="Outlets that published copies of the "
-                                         "same (wire) story: one source, cited once.")
+    also_published_by: tuple[str, ...] = Field((), description="Outlets that published copies of the "
+                                               "same (wire) story: one source, cited once.")
 
     @computed_field  # type: ignore[prop-decorator]
     @property

@@ -314,6 +314,8 @@ def _print_answer(answer: Any) -> None:
     for c in answer.citations:
         meta = ", ".join(x for x in (c.source, c.author, c.published_iso[:10]) if x)
         out.print(f"[bold][{c.n}][/] {escape(c.title)} ({escape(meta)}){' ' + escape(c.url) if c.url else ''}")
+        if c.also_published_by:
+            out.print(f"    also published by {escape(', '.join(c.also_published_by))}")
         out.print(f"    [dim]{escape(c.text)}[/]")
 
 
@@ -387,7 +389,8 @@ def _stream_answer(assistant: Any, question: str, history: list[dict[str, str]],
         out.print(escape(answer.text))
     for c in answer.citations:
         meta = ", ".join(x for x in (c.source, c.published_iso[:10]) if x)
-        out.print(f"  [bold][{c.n}][/] {escape(c.title)} ({escape(meta)})")
+        also = f"; also published by {', '.join(c.also_published_by)}" if c.also_published_by else ""
+        out.print(f"  [bold][{c.n}][/] {escape(c.title)} ({escape(meta + also)})")
     return answer
 
 

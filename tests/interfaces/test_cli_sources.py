@@ -22,7 +22,7 @@ def run(*args: str, allow_private: bool = True, timeout: int = 600) -> subproces
     if allow_private:
         env["ASSISTANT_FETCH_ALLOW_PRIVATE"] = "true"
     return subprocess.run([sys.executable, "-m", "assistant.interfaces.cli", *args], capture_output=True, text=True,
-                          timeout=timeout, env=env, cwd=REPO)
+                          timeout=timeout, env=env, cwd=REPO, check=False)
 
 
 @pytest.fixture

@@ -100,6 +100,14 @@ def _passage_html(text: str, highlight: tuple[int, int] | None) -> str:
     return f"{esc(text[:start])}<mark>{esc(text[start:end])}</mark>{esc(text[end:])}"
 
 
+def also_published(outlets: Sequence[str]) -> str:
+    """Return the note of a syndicated story's other outlets ('' when it has none): one source, not several."""
+    if not outlets:
+        return ""
+    names = ", ".join(esc(o) for o in outlets)
+    return f'<div class="also">also published by {names}</div>'
+
+
 def source_card(item: Citation | Passage, turn: int, highlight: tuple[int, int] | None = None,
                 cited: bool = True) -> str:
     """Return one source card: number, title, outlet, byline, date, article link, passage with its highlight."""
@@ -111,6 +119,7 @@ def source_card(item: Citation | Passage, turn: int, highlight: tuple[int, int] 
         f'<article class="{classes}" id="{card_id(turn, item.n)}" data-n="{item.n}">'
         f'<header><span class="num">[{item.n}]</span> <strong class="title">{esc(item.title) or "(untitled)"}</strong>'
         f'</header><div class="meta">{_byline(item.source, item.author, item.published_at)}</div>'
+        f"{also_published(item.also_published_by)}"
         f'<blockquote class="passage">{_passage_html(item.text, highlight)}</blockquote>{link}</article>'
     )
 
