@@ -13,7 +13,17 @@ from assistant.errors import InvalidRequest, NotFound
 from assistant.indexing.embedding import Embedder
 from assistant.settings import Settings
 
-from .sitegen import BOILERPLATE, Route, Site, SiteArticle, build_hostile_site, build_news_site, render_page, serve
+from .sitegen import (
+    BOILERPLATE,
+    Route,
+    Site,
+    SiteArticle,
+    build_hostile_site,
+    build_news_site,
+    render_page,
+    serve,
+    wait_until,
+)
 
 
 def web_settings(tmp_path: Path, **extra: object) -> Settings:
@@ -170,3 +180,17 @@ def test_followed_sources_through_the_facade(web_assistant: Assistant, site) -> 
     removed = web_assistant.unfollow_source(feed, delete_articles=True)
     assert removed.removed == len(items)
     assert web_assistant.followed_sources() == [] and web_assistant.articles()[0] == 0
+
+
+def test_background_poller_polls_the_followed_sources(web_assistant: Assistant, site) -> None:
+    _, items, base = site
+    assert web_assistant.start_polling() is False  # no interval set: no poller
+    web_assistant.follow_source(base + "/sitemaps/news.xml")
+    assert web_assistant.start_polling(interval=3600) is True  # polls at once, then every hour
+    try:
+        assert wait_until(lambda: web_assistant.followed_sources()[0].last_poll is not None, timeout=120)
+    finally:
+        web_assistant.stop_polling()
+    (polled,) = web_assistant.followed_sources()
+    assert polled.last_new == len(items) and polled.articles == len(items) and not polled.last_errors
+    assert web_assistant.articles()[0] == len(items)
