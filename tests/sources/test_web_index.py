@@ -126,12 +126,12 @@ def test_hostile_sources_each_fail_clearly_and_the_rest_goes_on(tmp_path: Path, 
                                fetch_max_bytes=5_000_000), Parts(embedder=embedder))
     try:
         bad = {
-            "/feeds/malformed.xml": "",
-            "/feeds/huge.xml": "",
-            "/loop/a": "redirect",
-            "/hang": "",
-            "/report.pdf": "",
-            "/bomb.xml": "",
+            "/feeds/malformed.xml": "malformed xml",
+            "/feeds/huge.xml": "larger than 5 mb",
+            "/loop/a": "redirect loop",
+            "/hang": "timed out",
+            "/report.pdf": "not an html page or feed (application/pdf)",
+            "/bomb.xml": "larger than 5 mb once decompressed",
         }
         urls = [hostile + p for p in bad] + [hostile + "/feeds/good.xml"]
         report = a.index(urls)
