@@ -449,6 +449,13 @@ class _Server(ThreadingHTTPServer):
     allow_reuse_address = True
     site: Site
 
+    def handle_error(self, request: object, client_address: object) -> None:
+        import sys
+
+        if isinstance(sys.exc_info()[1], (ConnectionResetError, BrokenPipeError)):
+            return  # a client that gave up (a timeout, a size limit): expected here, not worth a traceback
+        super().handle_error(request, client_address)  # type: ignore[arg-type]
+
 
 @contextmanager
 def serve(site: Site, host: str = "127.0.0.1", port: int = 0, tls: ssl.SSLContext | None = None) -> Iterator[str]:
