@@ -293,7 +293,7 @@ class Indexer:
             if group != aid:
                 report.near_duplicates += 1
                 counts[fresh_source[aid]].near_duplicates += 1
-        now_poll = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        now_poll = now  # when this run started (ISO 8601, seconds)
         for batch in batches:
             if batch.web is None:
                 continue

@@ -88,3 +88,28 @@ def test_answer_cites_the_story_once_with_also_published_by(indexed, items: list
     assert set(cited.also_published_by) == others and others
     card = source_card(cited, 0)
     assert "also published by" in card and all(o in card for o in others)
+
+
+def test_a_copy_arriving_later_joins_its_story_also_after_a_restart(tmp_path: Path, embedder: Embedder,
+                                                                    items: list[WireItem]) -> None:
+    settings = Settings(index_dir=tmp_path / "index", backend="extractive", seed_sample=False)
+    wire = next(i for i in items if i.id == str(WIRE))
+    copies = [i for i in items if i.story == WIRE and i.id != str(WIRE)]
+    a = Assistant(settings, Parts(embedder=embedder))
+    try:
+        assert a.add_articles([_fields(wire)]).near_duplicates == 0
+        assert a.add_articles([_fields(copies[0])]).near_duplicates == 1
+    finally:
+        a.close()
+    b = Assistant(settings, Parts(embedder=embedder))  # a new process: the groups come from the manifest
+    try:
+        report = b.add_articles([_fields(copies[1]), _fields(next(i for i in items if i.id == str(DISTINCT)))])
+        assert report.added == 2 and report.near_duplicates == 1
+        groups = b.components.manifest.groups()
+        ids = {r.url.rsplit("/", 1)[-1]: r.id for r in b.articles(limit=100)[1]}
+        assert groups[ids[copies[1].id]] == groups[ids[copies[0].id]] == groups[ids[wire.id]] == ids[wire.id]
+        assert groups[ids[str(DISTINCT)]] == ids[str(DISTINCT)]
+        row = b.article(ids[wire.id])
+        assert row is not None and set(row.also_published_by) == {copies[0].outlet, copies[1].outlet} - {wire.outlet}
+    finally:
+        b.close()
