@@ -9,6 +9,7 @@ evaluation all call. They import nothing below it but the shared types, errors a
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import datetime, timezone
@@ -25,8 +26,22 @@ from .loading import article_files, load_bytes
 from .loading.fields import KNOWN, FieldError, article_from_fields, field_problems
 from .retrieval.retriever import Window
 from .settings import BACKENDS, Settings
-from .text.normalise import normalise_text, parse_date
-from .types import Answer, Article, ArticleDetail, ArticleInfo, Event, Failure, Filters, IndexReport, Notice, Stats
+from .text.normalise import http_url, normalise_text, parse_date
+from .types import (
+    Answer,
+    Article,
+    ArticleDetail,
+    ArticleInfo,
+    Event,
+    Failure,
+    Filters,
+    FollowedSource,
+    IndexReport,
+    Notice,
+    Stats,
+)
+
+log = logging.getLogger(__name__)
 
 SAMPLE = Path(__file__).parent / "samples" / "reuters-chicago-police-executive-order.txt"
 Progress = Callable[[str, int, int], None]  # (phase, done, total)
@@ -124,6 +139,8 @@ class Assistant:
         self._c = Components(settings, parts, lock_holder, server_url)
         self._seed_lock = threading.Lock()
         self._examples = ExampleQuestions(self)
+        self._poll_stop = threading.Event()
+        self._poller: threading.Thread | None = None
 
     @property
     def components(self) -> Components:
@@ -132,9 +149,86 @@ class Assistant:
         return self._c
 
     # -- indexing
-    def index(self, paths: Sequence[Path] | None = None, progress: Progress | None = None) -> IndexReport:
-        """Index files, folders or feeds; None re-indexes every source indexed before. Raises IndexBusy."""
-        return self._c.indexer.index_paths(list(paths) if paths else None, progress)
+    def index(self, paths: Sequence[Path | str] | None = None, progress: Progress | None = None) -> IndexReport:
+        """Index files, folders and web sources: RSS/Atom feeds, (news) sitemaps and article pages given as http(s)
+        URLs (a feed or sitemap brings in the articles it lists). None re-indexes every file source indexed before
+        and polls the followed sources. A URL that is refused or fails is in ``failed`` with the reason, never
+        raised; ``sources`` has one report per URL. Raises IndexBusy."""
+        if paths:
+            return self._c.indexer.index_paths(list(paths), progress)
+        return self._c.indexer.index_paths(None, progress, followed=[f.url for f in self._c.manifest.followed()])
+
+    # -- followed sources
+    @staticmethod
+    def _source_url(url: object) -> str:
+        if not isinstance(url, str) or not url.strip():
+            raise InvalidRequest("url", "give the URL of a feed, sitemap or site (http:// or https://)")
+        cleaned = http_url(url.strip())
+        if cleaned is None:
+            raise InvalidRequest("url", f"{str(url)[:200]!r} is not an http:// or https:// URL")
+        return cleaned
+
+    def followed_sources(self) -> list[FollowedSource]:
+        """Return the followed feeds and sites with their last poll (when, new articles, errors)."""
+        return self._c.manifest.followed()
+
+    def follow_source(self, url: str) -> FollowedSource:
+        """Follow a feed, sitemap or site: ``index()`` with no path and the server's poller poll it from now on
+        (nothing is fetched here). Raises InvalidRequest for a URL that is not http(s) or past the limit."""
+        cleaned = self._source_url(url)
+        known = {f.url: f for f in self._c.manifest.followed()}
+        if cleaned not in known and len(known) >= self.settings.max_followed_sources:
+            raise InvalidRequest("url", f"{len(known)} sources are followed already; the limit is "
+                                 f"{self.settings.max_followed_sources} (ASSISTANT_MAX_FOLLOWED_SOURCES)")
+        self._c.manifest.follow(cleaned)
+        return next(f for f in self._c.manifest.followed() if f.url == cleaned)
+
+    def unfollow_source(self, url: str, delete_articles: bool = False) -> IndexReport:
+        """Stop following ``url``; with ``delete_articles`` also remove the articles only it brought in (else they
+        stay indexed). Raises NotFound when it is not followed, IndexBusy."""
+        cleaned = self._source_url(url)
+        if not self._c.manifest.unfollow(cleaned):
+            raise NotFound("url", f"{cleaned} is not a followed source")
+        if delete_articles:
+            return self._c.indexer.remove_source(cleaned)
+        return IndexReport()
+
+    def poll(self, progress: Progress | None = None) -> IndexReport:
+        """Poll every followed source once (conditional GETs; new and edited articles indexed). Raises IndexBusy."""
+        urls = [f.url for f in self._c.manifest.followed()]
+        if not urls:
+            return IndexReport()
+        return self._c.indexer.index_paths(urls, progress)
+
+    def start_polling(self, interval: float | None = None) -> bool:
+        """Poll the followed sources now and then every ``interval`` seconds (ASSISTANT_POLL_INTERVAL by default)
+        in a background thread of this process, through the same indexer as every other write (one at a time).
+        Returns False when no interval is set. Stopped by ``stop_polling`` or ``close``."""
+        interval = interval or self.settings.poll_interval
+        if not interval or self._poller is not None:
+            return False
+        self._poll_stop.clear()
+
+        def loop() -> None:
+            while not self._poll_stop.is_set():
+                try:
+                    report = self.poll()
+                    if report.sources:
+                        log.info("polled %d sources: %d added, %d updated, %d failed", len(report.sources),
+                                 report.added, report.updated, len(report.failed))
+                except Exception:  # the poller must outlive one bad poll
+                    log.exception("polling the followed sources failed")
+                self._poll_stop.wait(interval)
+
+        self._poller = threading.Thread(target=loop, name="assistant-poller", daemon=True)
+        self._poller.start()
+        return True
+
+    def stop_polling(self, timeout: float = 30.0) -> None:
+        self._poll_stop.set()
+        if self._poller is not None:
+            self._poller.join(timeout)
+            self._poller = None
 
     def index_files(self, files: Sequence[tuple[str, bytes]], source: str = "upload",
                     progress: Progress | None = None) -> IndexReport:
@@ -326,4 +420,5 @@ class Assistant:
         return text
 
     def close(self) -> None:
+        self.stop_polling()
         self._c.close()

@@ -80,8 +80,26 @@ class Components:
         self.search = SearchIndexHolder(self.store, self.manifest, self.retrieval.unit_tokens,
                                         self.retrieval.title_weight)
         self.indexer.listeners.append(self.search.mark_stale)
+        self.indexer.web = lambda: self.web_reader
+        self.indexer.syndication = lambda: syndication_index(settings)
         self.retriever = Retriever(self.search, self.embedder, self.retrieval)
         self.backends = parts.backends or Backends(settings)
+
+    @cached_property
+    def fetcher(self) -> object:
+        """The safe fetcher of web sources (assistant.sources.fetch), built on first use: one per process, so
+        robots.txt, per-host delays and connections are shared by every poll."""
+        from .sources.fetch import Fetcher
+
+        return Fetcher(fetch_config(self.settings))
+
+    @cached_property
+    def web_reader(self) -> object:
+        from .loading.web import WebReader
+
+        s = self.settings
+        return WebReader(self.fetcher, max_chars=s.max_article_chars, max_articles=s.poll_max_articles,
+                         max_sitemaps=s.poll_max_sitemaps, recheck=s.poll_recheck, workers=s.fetch_max_workers)
 
     @cached_property
     def answerer(self) -> Answerer:
@@ -89,7 +107,30 @@ class Components:
         return Answerer(self.settings, self.retriever, self.search, self.embedder, prompts, self.backends)
 
     def close(self) -> None:
+        if "fetcher" in self.__dict__:
+            self.fetcher.close()  # type: ignore[attr-defined]
         self.manifest.close()
+
+
+def fetch_config(settings: Settings) -> object:
+    """Return the fetcher's limits (assistant.sources.fetch.FetchConfig) from Settings: every one is a setting."""
+    from .sources.fetch import FetchConfig
+
+    s = settings
+    return FetchConfig(
+        allow_private=s.fetch_allow_private, allowed_networks=tuple(s.fetch_allowed_networks),
+        connect_timeout=s.fetch_connect_timeout, read_timeout=s.fetch_read_timeout,
+        total_timeout=s.fetch_total_timeout, max_bytes=s.fetch_max_bytes, max_redirects=s.fetch_max_redirects,
+        user_agent=s.fetch_user_agent, respect_robots=s.fetch_respect_robots, robots_ttl=s.fetch_robots_ttl,
+        min_delay=s.fetch_min_delay, max_crawl_delay=s.fetch_max_crawl_delay, max_per_host=s.fetch_max_per_host,
+        max_workers=s.fetch_max_workers)
+
+
+def syndication_index(settings: Settings) -> object:
+    """Return an empty syndicated-copy index (assistant.sources.syndication) with the configured threshold."""
+    from .sources.syndication import SyndicationConfig, SyndicationIndex
+
+    return SyndicationIndex(SyndicationConfig(containment=settings.syndication_containment))
 
 
 def claim_collection(settings: Settings, store: ChunkStore) -> None:

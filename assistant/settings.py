@@ -22,6 +22,32 @@ def default_cache_dir() -> Path:
     return Path(base) / "news-assistant"
 
 
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_interval(value: object) -> float | None:
+    """Return seconds for an interval given as seconds or as text ("90", "90s", "15m", "2h", "1d"); None (or "",
+    "0", "off") means no interval. Raises ValueError for anything else or for less than one second."""
+    if value is None:
+        return None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        seconds = float(value)
+    else:
+        text = str(value).strip().lower()
+        if text in ("", "0", "off", "none", "never"):
+            return None
+        number, unit = (text[:-1], text[-1]) if text[-1:] in _UNITS else (text, "s")
+        try:
+            seconds = float(number) * _UNITS[unit]
+        except ValueError:
+            raise ValueError(f"{value!r} is not an interval (use seconds or e.g. 90s, 15m, 2h)") from None
+    if seconds == 0:
+        return None
+    if not seconds >= 1:
+        raise ValueError(f"{value!r}: the interval must be at least one second")
+    return seconds
+
+
 class Settings(BaseSettings):
     """Every knob of the assistant. Field ``foo`` is read from ``ASSISTANT_FOO``."""
 
@@ -87,6 +113,48 @@ class Settings(BaseSettings):
     upload_cache_seconds: int = Field(3600, ge=60, description="Uploaded files left in the web UI's cache are "
                                       "deleted after this long.")
     chroma_token: SecretStr | None = Field(None, description="Token for a Chroma server with authentication.")
+
+    # Feeds and web pages (assistant/sources): every limit of the fetcher, the poller and syndication
+    fetch_allow_private: bool = Field(False, description="Fetch loopback, private and carrier-grade NAT addresses "
+                                      "too (by default only public addresses are fetched).")
+    fetch_allowed_networks: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="Networks (CIDR) fetched even though they are not public, comma-separated.")
+    fetch_connect_timeout: float = Field(5.0, gt=0, description="Seconds to connect to a web server.")
+    fetch_read_timeout: float = Field(10.0, gt=0, description="Longest wait for any read from a web server.")
+    fetch_total_timeout: float = Field(30.0, gt=0, description="Longest fetch of one URL, redirects and waits "
+                                       "included.")
+    fetch_max_bytes: int = Field(10_000_000, ge=1024, description="Largest feed or page, on the wire and "
+                                 "decompressed.")
+    fetch_max_redirects: int = Field(5, ge=0, le=30, description="Most redirects followed for one URL.")
+    fetch_user_agent: str = Field("news-assistant/0.1 (grounded news reader)", min_length=1, max_length=200)
+    fetch_respect_robots: bool = Field(True, description="Honour robots.txt (and its Crawl-delay).")
+    fetch_robots_ttl: float = Field(3600.0, ge=0, description="Seconds a robots.txt is cached per site.")
+    fetch_min_delay: float = Field(1.0, ge=0, description="Seconds between two requests to one host.")
+    fetch_max_crawl_delay: float = Field(30.0, ge=0, description="robots.txt Crawl-delay is honoured up to this.")
+    fetch_max_per_host: int = Field(2, ge=1, le=64, description="Requests to one host at once.")
+    fetch_max_workers: int = Field(8, ge=1, le=256, description="Fetches under way at once.")
+    poll_interval: float | None = Field(None, description="Seconds between polls of the followed sources while "
+                                        "serving (also 90s, 15m, 2h); unset: no background polling.")
+    poll_max_articles: int = Field(1000, ge=1, description="Most new article pages read per source and poll (the "
+                                   "rest wait for the next poll).")
+    poll_max_sitemaps: int = Field(50, ge=1, description="Most child sitemaps read from sitemap indexes per source.")
+    poll_recheck: bool = Field(True, description="Re-check the known pages of a source (conditional GET) on every "
+                               "poll, so an edited article is updated.")
+    max_followed_sources: int = Field(500, ge=1, description="Most followed feeds and sites.")
+    syndication_containment: float = Field(0.6, gt=0, le=1, description="Share of a text's word 5-grams found in "
+                                           "another at which the two are copies of one story.")
+
+    @field_validator("poll_interval", mode="before")
+    @classmethod
+    def _interval(cls, value: object) -> object:
+        return parse_interval(value)
+
+    @field_validator("fetch_allowed_networks", mode="before")
+    @classmethod
+    def _split_networks(cls, value: object) -> object:
+        if isinstance(value, str) and not value.strip().startswith("["):
+            return [v.strip() for v in value.split(",") if v.strip()]
+        return value
 
     @field_validator("chroma_url")
     @classmethod

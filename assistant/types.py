@@ -75,6 +75,10 @@ class ArticleInfo(ArticleMeta):
     chars: int
     indexed_at: str
     meta_hash: str = Field("", exclude=True)
+    syndication_group: str | None = Field(None, description="The id of the first article of its story when other "
+                                          "indexed articles are copies of the same (wire) story; else None.")
+    also_published_by: list[str] = Field(default_factory=list, description="Outlets of the other indexed copies of "
+                                         "the same story.")
 
 
 class ArticleDetail(ArticleInfo):
@@ -105,6 +109,36 @@ class Notice(BaseModel):
         super().__init__(path=path, warning=warning)
 
 
+class SourceReport(BaseModel):
+    """What one indexing run did with one feed, sitemap or web page (``url``)."""
+
+    url: str
+    kind: str = Field("", description="rss, atom, rdf, json_feed, sitemap, sitemap_index, html (a page), or '' when "
+                      "it could not be read.")
+    listed: int = Field(0, description="Article pages the feed or sitemap lists.")
+    added: int = 0
+    updated: int = 0
+    unchanged: int = Field(0, description="Known articles: answered 304 Not Modified, or fetched with the same text "
+                           "and metadata.")
+    not_modified: int = Field(0, description="Requests answered 304 Not Modified (the listing and its pages).")
+    near_duplicates: int = Field(0, description="Articles read here that are copies of a story already indexed "
+                                 "(grouped with it).")
+    failed: list[Failure] = Field(default_factory=list)
+    requests: int = 0
+    bytes_received: int = 0
+
+
+class FollowedSource(BaseModel):
+    """A feed, sitemap or site that ``assistant index`` (no path) and the server's poller poll."""
+
+    url: str
+    added_at: str
+    last_poll: str | None = Field(None, description="When it was last polled (ISO 8601), None before the first poll.")
+    last_new: int = Field(0, description="Articles added or updated by the last poll.")
+    last_errors: list[str] = Field(default_factory=list, description="What failed in the last poll, one line each.")
+    articles: int = Field(0, description="Indexed articles read from it.")
+
+
 class IndexReport(BaseModel):
     """What one indexing run did. ``failed`` lists inputs that could not be read, each with the reason."""
 
@@ -119,6 +153,10 @@ class IndexReport(BaseModel):
     failed: list[Failure] = Field(default_factory=list)
     warnings: list[Notice] = Field(default_factory=list, description="Indexed, but worth a look (e.g. a "
                                    "publication date in the future).")
+    near_duplicates: int = Field(0, description="Articles added that are copies of a story already indexed (the "
+                                 "same wire story under another outlet): grouped, counted as one source.")
+    sources: list[SourceReport] = Field(default_factory=list, description="Per feed, sitemap or web page indexed "
+                                        "by URL.")
     seconds: float = 0.0
 
     @field_serializer("seconds")
@@ -133,9 +171,9 @@ class IndexReport(BaseModel):
         """Return one report summing this one and ``other``."""
         counts = {name: getattr(self, name) + getattr(other, name) for name in
                   ("added", "updated", "unchanged", "removed", "duplicates", "chunks_embedded", "chunks_deleted",
-                   "repaired")}
+                   "repaired", "near_duplicates")}
         return IndexReport(**counts, failed=[*self.failed, *other.failed], warnings=[*self.warnings, *other.warnings],
-                           seconds=self.seconds + other.seconds)
+                           sources=[*self.sources, *other.sources], seconds=self.seconds + other.seconds)
 
 
 def span_chunk_ids(span_id: str) -> list[str]:
@@ -159,6 +197,9 @@ class Passage(ArticleMeta):
     start: int = Field(description="Offset of the passage in the article text.")
     end: int
     score: float = 0.0
+    also_published_by: tuple[str, ...] = Field((), description="Outlets of the other indexed copies of "
+                                               "the same (wire) story: one source, not independent confirmation.")
+    group: str = Field("", exclude=True, description="The syndication group (the article id when it has no copy).")
 
     @computed_field  # type: ignore[prop-decorator]
     @property
@@ -166,10 +207,13 @@ class Passage(ArticleMeta):
         """The span id under its earlier name (kept for clients of the first API)."""
         return self.span_id
 
-    def citation(self, n: int, highlight: tuple[int, int] | None = None, link: str | None = None) -> Citation:
+    def citation(self, n: int, highlight: tuple[int, int] | None = None, link: str | None = None,
+                 also_published_by: tuple[str, ...] | None = None) -> Citation:
+        also = self.also_published_by if also_published_by is None else also_published_by
         return Citation(n=n, span_id=self.span_id, article_id=self.article_id, text=self.text, start=self.start,
                         end=self.end, highlight=highlight, link=link, title=self.title, source=self.source,
-                        author=self.author, published_at=self.published_at, url=self.url)
+                        author=self.author, published_at=self.published_at, url=self.url,
+                        also_published_by=tuple(also))
 
 
 class Citation(ArticleMeta):
@@ -186,6 +230,8 @@ class Citation(ArticleMeta):
     highlight: tuple[int, int] | None = Field(None, description="(start, end) of the supporting sentence in `text`.")
     link: str | None = Field(None, description="The article's URL with a text fragment (#:~:text=...) that opens the "
                              "publisher's page at the quoted sentence.")
+    also_published_by: tuple[str, ...] = Field((), description="Outlets that published copies of the "
+                                               "same (wire) story: one source, cited once.")
 
     @computed_field  # type: ignore[prop-decorator]
     @property

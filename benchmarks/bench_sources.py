@@ -6,11 +6,13 @@ Measures, with N real MultiHop-RAG articles rendered as boilerplate-heavy pages 
 2. extraction alone, no network (pages/s);
 3. a poll where nothing changed: the feed alone (one 304), and the feed plus every article page (all 304s):
    wall time and bytes on the wire (client: body bytes; server: status line, headers and body bytes written);
-4. with ``--syndication``: precision/recall of syndicated-copy grouping on the whole corpus plus republished
+4. with ``--facade``: feed to searchable through the facade (Assistant.index(URL): fetch, extract, chunk, embed with
+   the real model, store in Chroma): articles per second, then the cost of a poll with nothing new (no embedding);
+5. with ``--syndication``: precision/recall of syndicated-copy grouping on the whole corpus plus republished
    copies, under several edit/trim regimes and containment thresholds (the figures in syndication.py's docstring).
 
 Usage: .venv/bin/python benchmarks/bench_sources.py [--articles 100] [--per-host 4] [--min-delay 0]
-       [--syndication] [--json]
+       [--facade] [--syndication] [--json]
 Prints the figures; does not touch benchmarks/RESULTS.md.
 """
 
@@ -99,6 +101,44 @@ def bench_polls(corpus: list[dict], n: int, per_host: int, min_delay: float) -> 
     return out
 
 
+def bench_facade(corpus: list[dict], n: int, per_host: int, min_delay: float) -> dict:
+    """Feed to searchable through the facade, then a poll with nothing new (real embedding model, real store)."""
+    import tempfile
+
+    from assistant.assistant import Assistant
+    from assistant.settings import Settings
+
+    articles = pick(corpus, n)
+    site, items = build_news_site(articles)
+    with serve(site) as base, tempfile.TemporaryDirectory() as folder:
+        settings = Settings(index_dir=Path(folder) / "index", backend="extractive", seed_sample=False,
+                            fetch_allow_private=True, fetch_min_delay=min_delay, fetch_max_per_host=per_host)
+        assistant = Assistant(settings)
+        try:
+            assistant.count_tokens(["warm up"])  # the embedding model loads outside the timings
+            assistant.components.embedder.encode(["warm up"])
+            feed = base + "/feeds/rss.xml"
+            started = time.perf_counter()
+            cold = assistant.index([feed])
+            hits = assistant.retrieve(items[0].source["title"], k=1)  # searchable: the search index is built
+            cold_s = time.perf_counter() - started
+            assert not cold.failed and cold.added == len(items), cold.failed
+            before = site.total_bytes()
+            started = time.perf_counter()
+            quiet = assistant.index([feed])
+            quiet_s = time.perf_counter() - started
+            sent = site.total_bytes() - before
+            (source,) = quiet.sources
+            return {"articles": len(items), "feed_to_searchable_s": round(cold_s, 2),
+                    "articles_per_s": round(len(items) / cold_s, 2), "chunks_embedded": cold.chunks_embedded,
+                    "found_first": bool(hits and hits[0].meta.get("url") == base + items[0].path),
+                    "quiet_poll_s": round(quiet_s, 3), "quiet_chunks_embedded": quiet.chunks_embedded,
+                    "quiet_requests": source.requests, "quiet_not_modified": source.not_modified,
+                    "quiet_bytes_sent_by_server": sent}
+        finally:
+            assistant.close()
+
+
 def _score(items: list[tuple[str, str, int]], threshold: float) -> dict:
     index = SyndicationIndex(SyndicationConfig(containment=threshold))
     started = time.monotonic()
@@ -155,6 +195,7 @@ def main() -> None:
     parser.add_argument("--articles", type=int, default=100)
     parser.add_argument("--per-host", type=int, default=4, help="concurrent requests to the one fixture host")
     parser.add_argument("--min-delay", type=float, default=0.0, help="politeness delay (the default config has 1 s)")
+    parser.add_argument("--facade", action="store_true", help="also measure feed to searchable through the facade")
     parser.add_argument("--syndication", action="store_true", help="also measure syndication precision/recall")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
@@ -162,6 +203,8 @@ def main() -> None:
     if corpus is None:
         sys.exit(f"MultiHop-RAG corpus not found at {CORPUS} (set MULTIHOP_RAG_DIR)")
     results = {"polls": bench_polls(corpus, args.articles, args.per_host, args.min_delay)}
+    if args.facade:
+        results["facade"] = bench_facade(corpus, args.articles, args.per_host, args.min_delay)
     if args.syndication:
         results["syndication"] = bench_syndication(corpus)
     if args.json:
@@ -183,6 +226,14 @@ def main() -> None:
     print(f"unchanged poll, feed + every page rechecked: {full['requests']} requests, {full['not_modified']} x 304 "
           f"in {full['wall_s']} s; {full['bytes_received_body']} body bytes, {full['bytes_sent_by_server']:,} bytes "
           f"from the server ({full['bytes_per_304']} per 304)")
+    if args.facade:
+        fa = results["facade"]
+        print(f"facade, feed to searchable (fetch, extract, chunk, embed, store; real model): {fa['articles']} articles "
+              f"in {fa['feed_to_searchable_s']} s = {fa['articles_per_s']} articles/s ({fa['chunks_embedded']} "
+              f"sentences embedded; first article found by its title: {fa['found_first']})")
+        print(f"facade, poll with nothing new: {fa['quiet_poll_s']} s, {fa['quiet_chunks_embedded']} sentences "
+              f"embedded, {fa['quiet_requests']} requests ({fa['quiet_not_modified']} x 304), "
+              f"{fa['quiet_bytes_sent_by_server']:,} bytes from the server")
     if args.syndication:
         syn = results["syndication"]
         fx = syn["fixture"]

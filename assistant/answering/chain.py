@@ -192,10 +192,9 @@ class Answerer:
     def _composed(self, turn: Turn, composed: Composed) -> Answer:
         if composed.refused or not composed.text:
             return _refusal(composed.notes)
-        citations = []
-        for n, passage in enumerate(composed.passages, start=1):
-            citations.append(_citation(passage, n, passage.text))
-        return Answer(text=composed.text, short_answer=composed.short, citations=citations, refused=False,
+        text, passages = one_citation_per_story(composed.text, composed.passages)
+        citations = [_citation(passage, n, passage.text) for n, passage in enumerate(passages, start=1)]
+        return Answer(text=text, short_answer=composed.short, citations=citations, refused=False,
                       notes=composed.notes, draft=composed.text)
 
     # -- the one path
@@ -266,6 +265,28 @@ class Answerer:
             if mapped is None or mapped is exc:
                 raise
             raise mapped from exc
+
+
+def one_citation_per_story(text: str, passages: Sequence[Passage]) -> tuple[str, list[Passage]]:
+    """Return ``text`` and ``passages`` with the passages of syndicated copies of a story already cited folded into
+    the first one (its [n] markers renumbered): copies of one wire story are one source, never two confirmations."""
+    stand: dict[int, int] = {}  # old number -> old number of the passage that stands for it
+    first: dict[str, int] = {}
+    for n, p in enumerate(passages, start=1):
+        m = first.setdefault(p.group or p.article_id, n)
+        stand[n] = m if passages[m - 1].article_id != p.article_id else n
+    kept = [n for n in stand if stand[n] == n]
+    if len(kept) == len(passages):
+        return text, list(passages)
+    new = {old: i for i, old in enumerate(kept, start=1)}
+
+    def marker(match: re.Match[str]) -> str:
+        n = int(match.group(1))
+        return f"[{new[stand[n]]}]" if n in stand else match.group(0)
+
+    text = re.sub(r"\[(\d+)\]", marker, text)
+    text = re.sub(r"(\[\d+\])(?:\1)+", r"\1", text)
+    return text, [passages[n - 1] for n in kept]
 
 
 def _refusal(notes: list[str]) -> Answer:

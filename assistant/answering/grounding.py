@@ -9,7 +9,7 @@ nothing is left, or the answer lacks what the question asks for (a number, a dat
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 
@@ -202,6 +202,25 @@ def _best_sentence(passage: Passage, claim: str) -> tuple[int, int] | None:
     return spans[max(range(len(spans)), key=score)]
 
 
+def merge_copies(kept: list[tuple[str, list[int]]], passages: Sequence[Passage]) -> list[tuple[str, list[int]]]:
+    """Return ``kept`` (sentence, cited passage numbers) with every passage of a syndicated copy replaced by the
+    first-cited passage of its story's other article: copies of one wire story never confirm each other."""
+    first: dict[str, int] = {}  # group -> first cited passage number
+    out = []
+    for claim, valid in kept:
+        cited: list[int] = []
+        for n in valid:
+            p = passages[n - 1]
+            group = p.group or p.article_id
+            stand = first.setdefault(group, n)
+            if passages[stand - 1].article_id != p.article_id:
+                n = stand
+            if n not in cited:
+                cited.append(n)
+        out.append((claim, cited))
+    return out
+
+
 def _citation(passage: Passage, n: int, claims: str) -> Citation:
     """Return citation ``n`` of ``passage``, its supporting sentence highlighted and linked to on the page."""
     highlight = _best_sentence(passage, claims)
@@ -272,6 +291,8 @@ def check_answer(draft: str, passages: list[Passage], question: str, verify: Ver
     if not kept:
         return Answer(text=REFUSAL, citations=[], refused=True, question=question, trimmed=trimmed, notes=notes, draft=draft)
 
+    # Syndicated copies are one source: a passage of another copy of a story already cited is cited as that one.
+    kept = merge_copies(kept, passages)
     # Renumber citations in order of first use, and highlight each cited passage's supporting sentence.
     order: dict[int, int] = {}
     for _, valid in kept:

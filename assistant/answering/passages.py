@@ -72,6 +72,7 @@ def select_passages(question: str, retrieved: Retrieved, n: int, max_tokens: int
             n=number, span_id=f"{index.sent_ids[first]}..{index.sent_ids[last].rsplit('-', 1)[-1]}",
             article_id=info.id, title=info.title, source=info.source or None, author=info.author or None,
             published_at=info.published_at or None, url=info.url or None, text=text, start=start, end=end,
-            score=score,
+            score=score, group=index.group_of(int(index.sent_article[first])),
+            also_published_by=tuple(index.also_published_by(info.id)),
         ))
     return passages

@@ -16,11 +16,12 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from ..loading import load_source
-from ..types import Article, ArticleInfo, Failure, IndexReport, Notice
+from ..loading.web import SourceRead, is_url
+from ..types import Article, ArticleInfo, Failure, IndexReport, Notice, SourceReport
 from .chunking import Chunk, Chunker, article_id, chunk_id
 from .embedding import Embedder
 from .lock import IndexLock
-from .manifest import Manifest
+from .manifest import Manifest, WebChanges
 from .store import ChunkStore
 
 Progress = Callable[[str, int, int], None]  # (phase, done, total)
@@ -34,6 +35,7 @@ class SourceBatch:
     source: str
     articles: list[Article]
     complete: bool = True
+    web: SourceRead | None = None  # what reading it from the web gave (a feed, sitemap or page URL)
 
 
 def embedding_text(title: str, text: str, pack: bool = False) -> str:
@@ -74,27 +76,64 @@ class Indexer:
         self.pipeline_version = chunker.config.pipeline_version
         self._mutex = threading.Lock()
         self.listeners: list[Callable[[], None]] = []  # called after every run that changed the store
+        self.web: Callable[[], object] | None = None  # returns the WebReader (built on first use)
+        self.syndication: Callable[[], object] | None = None  # returns a new, empty SyndicationIndex
+        self._synd: object | None = None  # the syndication index, in step with the manifest's syndication rows
+        self._synd_ids: dict[str, str] = {}  # article id -> group, of what is in self._synd
 
     # -- public entry points
-    def index_paths(self, paths: Sequence[Path] | None, progress: Progress | None = None) -> IndexReport:
-        """Index files/folders (None = every source indexed before). Bad inputs are reported, the rest indexed."""
+    def index_paths(self, paths: Sequence[Path | str] | None, progress: Progress | None = None,
+                    followed: Sequence[str] = ()) -> IndexReport:
+        """Index files/folders and web sources (feed, sitemap or page URLs). None = every file source indexed
+        before and the ``followed`` URLs. Bad inputs are reported, the rest indexed. Web sources are fetched under
+        the process lock but outside the thread mutex: other writes of this process wait only for the indexing."""
         started = time.perf_counter()
+        with self.lock:
+            if paths:
+                urls = [str(p).strip() for p in paths if is_url(p)]
+                files = [Path(p).expanduser().resolve() for p in paths if not is_url(p)]
+            else:
+                # Every file or folder indexed before (labels such as "upload" or "api" name no file, URLs are
+                # polled when followed), and the followed web sources.
+                files = [Path(s) for s in self.manifest.sources() if not is_url(s) and Path(s).is_absolute()]
+                urls = list(followed)
+            reads = self.read_web(urls, progress)
+            with self._mutex:
+                report = IndexReport()
+                batches: list[SourceBatch] = []
+                for i, path in enumerate(files):
+                    if progress:
+                        progress("reading", i, len(files))
+                    loaded = load_source(path, self.max_chars, self.max_bytes)
+                    report.failed.extend(loaded.errors)
+                    report.warnings.extend(loaded.warnings)
+                    if loaded.articles or not loaded.errors:
+                        batches.append(SourceBatch(str(path), loaded.articles, complete=not loaded.errors))
+                for read in reads:
+                    report.failed.extend(read.failed)
+                    report.warnings.extend(read.warnings)
+                    # A feed lists recent stories: one dropping off it is not removed from the index.
+                    batches.append(SourceBatch(read.url, read.articles, complete=False, web=read))
+                self._apply(batches, report, progress, web_polls={r.url for r in reads})
+        report.seconds = time.perf_counter() - started
+        return report
+
+    def read_web(self, urls: Sequence[str], progress: Progress | None = None) -> list[SourceRead]:
+        """Return what fetching the web sources ``urls`` gives (nothing is written)."""
+        urls = list(dict.fromkeys(urls))
+        if not urls:
+            return []
+        if self.web is None:
+            return [SourceRead(u, failed=[Failure(u, "web sources are not available in this index")]) for u in urls]
+        reader = self.web()
+        return reader.read(urls, self.manifest.page_states(urls), progress)  # type: ignore[attr-defined]
+
+    def remove_source(self, source: str) -> IndexReport:
+        """Remove every article held only by ``source`` (a URL or a file source), as if it listed nothing."""
+        started = time.perf_counter()
+        report = IndexReport()
         with self.lock, self._mutex:
-            # With no path: every file or folder indexed before (labels such as "upload" or "api" name no file).
-            sources = [p.expanduser().resolve() for p in paths] if paths else [
-                Path(s) for s in self.manifest.sources() if Path(s).is_absolute()
-            ]
-            report = IndexReport()
-            batches: list[SourceBatch] = []
-            for i, path in enumerate(sources):
-                if progress:
-                    progress("reading", i, len(sources))
-                loaded = load_source(path, self.max_chars, self.max_bytes)
-                report.failed.extend(loaded.errors)
-                report.warnings.extend(loaded.warnings)
-                if loaded.articles or not loaded.errors:
-                    batches.append(SourceBatch(str(path), loaded.articles, complete=not loaded.errors))
-            self._apply(batches, report, progress)
+            self._apply([SourceBatch(source, [], complete=True)], report, None)
         report.seconds = time.perf_counter() - started
         return report
 
@@ -128,7 +167,8 @@ class Indexer:
             info["dimension"] = str(self.embedder.dimension)
         return info
 
-    def _apply(self, batches: list[SourceBatch], report: IndexReport, progress: Progress | None) -> None:
+    def _apply(self, batches: list[SourceBatch], report: IndexReport, progress: Progress | None,
+               web_polls: set[str] | None = None) -> None:
         old_entries = self.manifest.entries()
         old_rows = self.manifest.articles()
         stored = self.store.metadata_by_id()
@@ -152,8 +192,11 @@ class Indexer:
         entries = dict(old_entries)
         rows = dict(old_rows)
         fresh: dict[str, Article] = {}  # article id -> article read in this run
+        fresh_source: dict[str, str] = {}  # article id -> the first source it was read from in this run
         now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        counts: dict[str, SourceReport] = {}
         for batch in batches:
+            mine = counts.setdefault(batch.source, SourceReport(url=batch.source))
             if batch.complete:
                 for key in [k for k in entries if k[0] == batch.source]:
                     del entries[key]
@@ -168,14 +211,21 @@ class Indexer:
                 old = old_entries.get((batch.source, article.key))
                 if old is None:
                     report.added += 1
+                    mine.added += 1
                 elif old != aid or old_rows[old].meta_hash != article.metadata_hash():
                     report.updated += 1
+                    mine.updated += 1
                 else:
                     report.unchanged += 1
+                    mine.unchanged += 1
                 entries[(batch.source, article.key)] = aid
-                fresh[aid] = article
+                fresh.setdefault(aid, article)
+                fresh_source.setdefault(aid, batch.source)
             if batch.complete:
                 report.removed += sum(1 for k in old_entries if k[0] == batch.source and k not in entries)
+            if batch.web is not None:  # known pages answered 304: unchanged, at no cost
+                report.unchanged += batch.web.unchanged_pages
+                mine.unchanged += batch.web.unchanged_pages
 
         # Plan: chunk the articles whose chunks are not all stored; keep the metadata of the others current.
         to_chunk: list[tuple[str, Article]] = []
@@ -235,10 +285,32 @@ class Indexer:
                  for cid, m in stale],
             )
 
-        # (3) the manifest, in one transaction.
+        # Syndicated copies: each article new to the index joins the group of the story it copies (or starts one).
+        web = WebChanges()
+        live_now = set(entries.values())
+        for aid, group, blob in self._group(fresh, live_now, rows):
+            web.syndication[aid] = (group, blob)
+            if group != aid:
+                report.near_duplicates += 1
+                counts[fresh_source[aid]].near_duplicates += 1
+        now_poll = now  # when this run started (ISO 8601, seconds)
+        for batch in batches:
+            if batch.web is None:
+                continue
+            read, mine = batch.web, counts[batch.source]
+            web.pages.extend(read.pages)
+            web.forget.extend(read.forget)
+            report.sources.append(mine.model_copy(update={
+                "kind": read.kind, "listed": read.listed, "not_modified": read.not_modified, "failed": read.failed,
+                "requests": read.requests, "bytes_received": read.bytes_received}))
+            if web_polls and batch.source in web_polls:
+                web.polls[batch.source] = (now_poll, mine.added + mine.updated,
+                                           [f"{f.path}: {f.error}" for f in read.failed])
+
+        # (3) the manifest, in one transaction (with the web bookkeeping and the syndication rows).
         if progress:
             progress("writing", 0, 1)
-        self.manifest.commit(entries, rows, [b.source for b in batches], self._info())
+        self.manifest.commit(entries, rows, [b.source for b in batches], self._info(), web)
 
         # (4) chunks nothing references any more: old versions, removed articles, leftovers of interrupted runs.
         expected = {chunk_id(aid, i) for aid in live for i in range(rows[aid].chunks)}
@@ -248,6 +320,38 @@ class Indexer:
             report.chunks_deleted = len(orphans)
         if new or stale or orphans or entries != old_entries:
             self._notify()
+
+    def _group(self, fresh: dict[str, Article], live: set[str], rows: dict[str, ArticleInfo]
+               ) -> list[tuple[str, str, bytes]]:
+        """Return ``(article id, group id, shingles)`` for the articles of this run that have no syndication row
+        yet, in the order they were read; the syndication index is brought in step with the manifest first (only
+        the articles that stay indexed are matched)."""
+        if self.syndication is None or not fresh:
+            return []
+        import numpy as np
+
+        stored = self.manifest.shingles()
+        if self._synd is None:
+            self._synd = self.syndication()
+            self._synd_ids = {}
+        index = self._synd
+        keep = {a for a in stored if a in live}
+        for aid in [a for a in self._synd_ids if a not in keep]:
+            index.remove(aid)  # type: ignore[attr-defined]
+            del self._synd_ids[aid]
+        for aid in sorted(keep - set(self._synd_ids)):
+            group, blob = stored[aid]
+            index.add_shingles(aid, np.frombuffer(blob, dtype=np.uint32), group)  # type: ignore[attr-defined]
+            self._synd_ids[aid] = group
+        out = []
+        for aid, article in fresh.items():
+            if aid in stored or aid in self._synd_ids or aid not in live:
+                continue
+            hashes = index.shingles(article.body)  # type: ignore[attr-defined]
+            group = str(index.add_shingles(aid, hashes))  # type: ignore[attr-defined]
+            self._synd_ids[aid] = group
+            out.append((aid, group, hashes.astype(np.uint32).tobytes()))
+        return out
 
     def _row(self, aid: str, article: Article, n_chunks: int, indexed_at: str) -> ArticleInfo:
         return ArticleInfo(id=aid, **article.meta().model_dump(), meta_hash=article.metadata_hash(),

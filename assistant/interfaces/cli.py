@@ -115,7 +115,9 @@ def _progress(enabled: bool) -> Iterator[Callable[[str, int, int], None] | None]
 
 @app.command()
 def index(
-    paths: Annotated[Optional[list[Path]], typer.Argument(help="Files, folders or feeds. None: re-index the sources indexed before.")] = None,
+    paths: Annotated[Optional[list[str]], typer.Argument(help="Files, folders, or URLs of RSS/Atom feeds, (news) "
+                     "sitemaps and article pages. None: re-index the files indexed before and poll the followed "
+                     "sources.")] = None,
     as_json: JsonFlag = False,
     index_dir: IndexDir = None,
     server: Annotated[Optional[str], typer.Option("--server", help="URL of a running `assistant serve`: send the files "
@@ -123,15 +125,19 @@ def index(
     rebuild: Annotated[bool, typer.Option("--rebuild", help="Drop the stored chunks and embed every source again "
                        "(after changing the embedding model); uploads are lost, files are read again.")] = False,
 ) -> None:
-    """Index articles (.txt .md .html .json .jsonl, or folders of them), incrementally."""
+    """Index articles (.txt .md .html .json .jsonl, folders of them, feeds, sitemaps, web pages), incrementally."""
 
     def body() -> int:
         settings = _settings(index_dir)
+        inputs: list[Any] = [p if _is_url(p) else Path(p) for p in (paths or [])]
         with _progress(err.is_terminal or not as_json) as progress:
             if server:
                 if rebuild:
                     raise UserError("--rebuild works on a local index, not through --server")
-                data = _send_to_server(server, paths, settings, progress)
+                if any(_is_url(p) for p in inputs):
+                    raise UserError("--server sends files; to index feeds or pages there, follow them in the server's "
+                                    "web page (Articles tab), or run `assistant index URL` when it is stopped")
+                data = _send_to_server(server, inputs, settings, progress)
             else:
                 _check_not_busy(settings)
                 sources: list[Path] = []
@@ -141,20 +147,108 @@ def index(
                     sources = reset_index(settings)
                     err.print(f"dropped the stored chunks; indexing {len(sources)} sources again")
                 with _assistant(settings, seed=False) as assistant:
-                    data = assistant.index(list(paths or []) + sources or None, progress).model_dump()
+                    data = assistant.index(inputs + sources or None, progress).model_dump()
         if as_json:
             out.print_json(json.dumps(data))
         else:
-            out.print(
-                f"added {data['added']}, updated {data['updated']}, unchanged {data['unchanged']}, removed "
-                f"{data['removed']}, duplicates {data['duplicates']}; embedded {data['chunks_embedded']} chunks, "
-                f"deleted {data['chunks_deleted']}; {data['seconds']:.1f} s" + (f" (by the server at {server})" if server else "")
-            )
-            for failure in data["failed"]:
-                err.print(f"[red]failed:[/] {escape(failure['path'])}: {escape(failure['error'])}")
-            for warning in data.get("warnings", []):
-                err.print(f"[yellow]warning:[/] {escape(warning['path'])}: {escape(warning['warning'])}")
+            _print_report(data, server)
         return 1 if data["failed"] else 0
+
+    _run(body)
+
+
+def _is_url(value: object) -> bool:
+    return isinstance(value, str) and value.strip().lower().startswith(("http://", "https://"))
+
+
+def _print_report(data: dict, server: str | None = None) -> None:
+    out.print(
+        f"added {data['added']}, updated {data['updated']}, unchanged {data['unchanged']}, removed "
+        f"{data['removed']}, duplicates {data['duplicates']}, near-duplicates {data.get('near_duplicates', 0)}; "
+        f"embedded {data['chunks_embedded']} chunks, deleted {data['chunks_deleted']}; {data['seconds']:.1f} s"
+        + (f" (by the server at {server})" if server else "")
+    )
+    for source in data.get("sources", []):
+        out.print(f"  {escape(source['url'])} ({source['kind'] or 'not read'}): {source['listed']} listed, "
+                  f"{source['added']} new, {source['updated']} updated, {source['unchanged']} unchanged "
+                  f"({source['not_modified']} answered 304), {source['near_duplicates']} near-duplicates, "
+                  f"{len(source['failed'])} failed")
+    for failure in data["failed"]:
+        err.print(f"[red]failed:[/] {escape(failure['path'])}: {escape(failure['error'])}")
+    for warning in data.get("warnings", []):
+        err.print(f"[yellow]warning:[/] {escape(warning['path'])}: {escape(warning['warning'])}")
+
+
+sources_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None,
+                          help="The followed feeds and sites: `assistant index` with no path and `assistant serve "
+                               "--poll` poll them.")
+app.add_typer(sources_app, name="sources")
+
+
+@sources_app.command("add")
+def sources_add(
+    urls: Annotated[list[str], typer.Argument(help="URLs of RSS/Atom feeds, (news) sitemaps or article pages.")],
+    as_json: JsonFlag = False,
+    index_dir: IndexDir = None,
+) -> None:
+    """Follow feeds or sites (nothing is fetched until `assistant index` or the server polls them)."""
+
+    def body() -> int:
+        with _assistant(_settings(index_dir), seed=False) as assistant:
+            added = [assistant.follow_source(url).model_dump() for url in urls]
+        if as_json:
+            out.print_json(json.dumps(added))
+        else:
+            for source in added:
+                out.print(f"following {escape(source['url'])}")
+            err.print("run `assistant index` to poll the followed sources now")
+        return 0
+
+    _run(body)
+
+
+@sources_app.command("list")
+def sources_list(as_json: JsonFlag = False, index_dir: IndexDir = None) -> None:
+    """List the followed feeds and sites with their last poll, new articles and errors."""
+
+    def body() -> int:
+        with _assistant(_settings(index_dir), seed=False) as assistant:
+            found = [s.model_dump() for s in assistant.followed_sources()]
+        if as_json:
+            out.print_json(json.dumps(found))
+            return 0
+        if not found:
+            out.print("no followed sources (add one with `assistant sources add URL`)")
+        for source in found:
+            polled = (f"last poll {source['last_poll']}: {source['last_new']} new, {len(source['last_errors'])} "
+                      "errors") if source["last_poll"] else "not polled yet"
+            out.print(f"{escape(source['url'])}  {source['articles']} articles; {polled}")
+            for error in source["last_errors"]:
+                out.print(f"    [red]error:[/] {escape(error)}")
+        return 0
+
+    _run(body)
+
+
+@sources_app.command("remove")
+def sources_remove(
+    urls: Annotated[list[str], typer.Argument(help="Followed URLs to stop following.")],
+    delete_articles: Annotated[bool, typer.Option("--delete-articles", help="Also remove the articles they brought "
+                               "in (by default they stay indexed).")] = False,
+    index_dir: IndexDir = None,
+) -> None:
+    """Stop following feeds or sites."""
+
+    def body() -> int:
+        settings = _settings(index_dir)
+        if delete_articles:
+            _check_not_busy(settings)
+        with _assistant(settings, seed=False) as assistant:
+            for url in urls:
+                report = assistant.unfollow_source(url, delete_articles=delete_articles)
+                more = f"; {report.removed} articles removed" if delete_articles else ""
+                out.print(f"no longer following {escape(url.strip())}{more}")
+        return 0
 
     _run(body)
 
@@ -166,7 +260,7 @@ def _check_not_busy(settings: Settings) -> None:
     check_writable(settings)
 
 
-def _send_to_server(url: str, paths: list[Path] | None, settings: Settings, progress: Any) -> dict:
+def _send_to_server(url: str, paths: list[Any] | None, settings: Settings, progress: Any) -> dict:
     from .remote import RemoteIndexError, send
 
     if not url.startswith(("http://", "https://")):
@@ -220,6 +314,8 @@ def _print_answer(answer: Any) -> None:
     for c in answer.citations:
         meta = ", ".join(x for x in (c.source, c.author, c.published_iso[:10]) if x)
         out.print(f"[bold][{c.n}][/] {escape(c.title)} ({escape(meta)}){' ' + escape(c.url) if c.url else ''}")
+        if c.also_published_by:
+            out.print(f"    also published by {escape(', '.join(c.also_published_by))}")
         out.print(f"    [dim]{escape(c.text)}[/]")
 
 
@@ -293,7 +389,8 @@ def _stream_answer(assistant: Any, question: str, history: list[dict[str, str]],
         out.print(escape(answer.text))
     for c in answer.citations:
         meta = ", ".join(x for x in (c.source, c.published_iso[:10]) if x)
-        out.print(f"  [bold][{c.n}][/] {escape(c.title)} ({escape(meta)})")
+        also = f"; also published by {', '.join(c.also_published_by)}" if c.also_published_by else ""
+        out.print(f"  [bold][{c.n}][/] {escape(c.title)} ({escape(meta + also)})")
     return answer
 
 
@@ -302,6 +399,8 @@ def serve(
     host: Annotated[Optional[str], typer.Option(help="Address to listen on (default 127.0.0.1: this machine only).")] = None,
     port: Annotated[Optional[int], typer.Option(help="Port (default 7860).")] = None,
     backend: BackendOpt = None,
+    poll: Annotated[Optional[str], typer.Option("--poll", help="Poll the followed sources every INTERVAL while "
+                    "serving (e.g. 15m, 1h, 90s; default ASSISTANT_POLL_INTERVAL, unset: never).")] = None,
     index_dir: IndexDir = None,
 ) -> None:
     """Start the web chat and the HTTP API (one server, http://127.0.0.1:7860 by default)."""
@@ -309,7 +408,7 @@ def serve(
     def body() -> int:
         from .server.app import serve as run_server
 
-        settings = _settings(index_dir, backend=backend, host=host, port=port)
+        settings = _settings(index_dir, backend=backend, host=host, port=port, poll_interval=poll)
         run_server(settings, settings.host, settings.port)
         return 0
 

@@ -14,7 +14,7 @@ from ..types import SUFFIXES, Failure, Notice
 from .article import LoadResult
 from .decode import NotTextError, decode_text
 from .feeds import parse_json, parse_jsonl
-from .html import parse_html
+from .html import parse_html_page
 from .plaintext import parse_plaintext
 
 __all__ = ["LoadResult", "article_files", "load_bytes", "load_file", "load_source", "load_text"]
@@ -61,7 +61,7 @@ def _parse(text: str, name: str, max_chars: int) -> LoadResult:
         if suffix in (".jsonl", ".ndjson"):
             return parse_jsonl(text, name, max_chars)
         if suffix in (".html", ".htm"):
-            article = parse_html(text, name)
+            article = parse_html_page(text, name)
         elif suffix in (".txt", ".md", ".markdown"):
             article = parse_plaintext(text, name, markdown=suffix != ".txt")
         else:

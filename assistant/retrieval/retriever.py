@@ -187,13 +187,17 @@ class Retriever:
         return order, [fused[w] for w in order]
 
     def _select(self, ids: Sequence[int], scores: Sequence[float], index: SearchIndex, k: int) -> list[Window]:
-        """Greedy: at most ``max_units_per_article`` windows per article, never two overlapping ones."""
+        """Greedy: at most ``max_units_per_article`` windows per article, never two overlapping ones. Syndicated
+        copies count as one article: the copy that ranks first stands for its group, the others take no slot."""
         chosen: list[Window] = []
         taken: dict[int, list[tuple[int, int]]] = {}
+        speaker: dict[str, int] = {}  # syndication group -> the article row that stands for it
         for w, score in zip(ids, scores):
             if len(chosen) >= k:
                 break
             article = int(index.sent_article[w])
+            if index.copies and speaker.setdefault(index.group_of(article), article) != article:
+                continue
             spans = taken.setdefault(article, [])
             lo, hi = int(index.wlo[w]), int(index.whi[w])
             if len(spans) >= self.config.max_units_per_article or any(not (hi < a or lo > b) for a, b in spans):
@@ -210,6 +214,9 @@ class Retriever:
         meta = {"article_id": info.id, "title": info.title, "source": info.source, "author": info.author,
                 "published_at": info.published_at, "url": info.url, "start": start, "end": end,
                 "tokens": int(index.win_tokens[w])}
+        if info.id in index.copies:  # a syndicated story: its group and the outlets of the other copies
+            meta["group"], meta["also_published_by"] = index.group_of(int(index.sent_article[w])), \
+                index.also_published_by(info.id)
         return Window(f"{index.sent_ids[lo]}..{index.sent_ids[hi].rsplit('-', 1)[-1]}", text, meta, score, (lo, hi))
 
     def retrieve(self, question: str, k: int = 10, filters: Filters | None = None) -> Retrieved:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 import numpy as np
@@ -62,6 +62,20 @@ class SearchIndex:
     art_dates: list[date | None]
     outlets: list[str]
     newest_year: int
+    # Syndicated copies: article id -> (its syndication group, the outlets of the other indexed copies), for the
+    # articles that have a copy. Filled from the manifest by SearchIndexHolder (the store does not know groups).
+    copies: dict[str, tuple[str, tuple[str, ...]]] = field(default_factory=dict)
+
+    def group_of(self, article: int) -> str:
+        """Return the syndication group of article row ``article`` (its id when it has no indexed copy)."""
+        aid = self.articles[article].id
+        found = self.copies.get(aid)
+        return found[0] if found else aid
+
+    def also_published_by(self, article_id: str) -> list[str]:
+        """Return the outlets of the other indexed copies of ``article_id``'s story ([] when it has none)."""
+        found = self.copies.get(article_id)
+        return list(found[1]) if found else []
 
     def __len__(self) -> int:
         return len(self.sent_ids)
@@ -179,4 +193,24 @@ class SearchIndexHolder:
         # anyone who can write that folder.
         live = {row.id for row in self.manifest.articles().values()}
         rows = [r for r in self.store.all_rows() if r[2].get("article_id") in live]
-        return SearchIndex.build(rows, self.unit_tokens, self.title_weight, self.dimension)
+        index = SearchIndex.build(rows, self.unit_tokens, self.title_weight, self.dimension)
+        index.copies = self._copies({a.id for a in index.articles})
+        return index
+
+    def _copies(self, present: set[str]) -> dict[str, tuple[str, tuple[str, ...]]]:
+        """Return ``{article id: (group, outlets of the other copies)}`` for the indexed articles with a copy."""
+        groups = {a: g for a, g in self.manifest.groups().items() if a in present}
+        members: dict[str, list[str]] = {}
+        for aid, group in groups.items():
+            members.setdefault(group, []).append(aid)
+        rows = self.manifest.articles()
+        out: dict[str, tuple[str, tuple[str, ...]]] = {}
+        for group, ids in members.items():
+            if len(ids) < 2:
+                continue
+            for aid in ids:
+                mine = rows[aid].source if aid in rows else None
+                others = sorted({rows[o].source for o in ids if o != aid and o in rows and rows[o].source
+                                 and rows[o].source != mine})
+                out[aid] = (group, tuple(others))
+        return out

@@ -130,18 +130,26 @@ class SyndicationIndex:
         return m
 
     @staticmethod
-    def _short_key(text: str) -> bytes:
-        return hashlib.blake2b(" ".join(words(text)).encode("utf-8"), digest_size=16).digest()
+    def _short_key(hashes: np.ndarray) -> bytes:
+        """The exact key of a short text: its (sorted, unique) shingle hashes, so the same words give the same key."""
+        return hashlib.blake2b(np.ascontiguousarray(hashes, dtype=np.uint32).tobytes(), digest_size=16).digest()
+
+    def shingles(self, text: str) -> np.ndarray:
+        """Return the shingle hashes of ``text`` under this index's configuration (what ``add_shingles`` takes)."""
+        return shingles(text, self.config.shingle_size)
 
     def matches(self, text: str) -> list[Match]:
         """Return the indexed items ``text`` is the same story as, best first (empty when none)."""
-        hashes = shingles(text, self.config.shingle_size)
-        with self._lock:
-            return self._matches(text, hashes, self._minhash(hashes))
+        return self.matches_shingles(shingles(text, self.config.shingle_size))
 
-    def _matches(self, text: str, hashes: np.ndarray, minhash: MinHash) -> list[Match]:
+    def matches_shingles(self, hashes: np.ndarray) -> list[Match]:
+        """Return the indexed items a text with these shingle hashes is the same story as, best first."""
+        with self._lock:
+            return self._matches(hashes, self._minhash(hashes))
+
+    def _matches(self, hashes: np.ndarray, minhash: MinHash) -> list[Match]:
         if hashes.size < self.config.min_shingles:
-            found = self._short.get(self._short_key(text))
+            found = self._short.get(self._short_key(hashes))
             return [Match(found[0], self._group[found[0]], 1.0)] if found else []
         out = []
         for candidate in self._candidates(hashes, minhash):
@@ -179,18 +187,25 @@ class SyndicationIndex:
 
         Raises ValueError when ``item_id`` is already indexed.
         """
-        hashes = shingles(text, self.config.shingle_size)
+        return self.add_shingles(item_id, shingles(text, self.config.shingle_size))
+
+    def add_shingles(self, item_id: Hashable, hashes: np.ndarray, group: Hashable | None = None) -> Hashable:
+        """Index a text by its shingle hashes (``shingles(text)``, e.g. kept from an earlier run) and return its
+        group id; ``group`` puts it in a known group instead of searching for one. Raises ValueError when
+        ``item_id`` is already indexed."""
+        hashes = np.unique(np.asarray(hashes, dtype=np.uint32))
         minhash = self._minhash(hashes)
         with self._lock:
             if item_id in self._sets:
                 raise ValueError(f"{item_id!r} is already in the index")
-            found = self._matches(text, hashes, minhash)
-            group = found[0].group if found else item_id
+            if group is None:
+                found = self._matches(hashes, minhash)
+                group = found[0].group if found else item_id
             self._sets[item_id] = hashes
             self._group[item_id] = group
             self._members.setdefault(group, []).append(item_id)
             if hashes.size < self.config.min_shingles:
-                self._short.setdefault(self._short_key(text), []).append(item_id)
+                self._short.setdefault(self._short_key(hashes), []).append(item_id)
             else:
                 self._lsh.insert(item_id, minhash)
                 for anchor in self._anchor_hashes(hashes).tolist():

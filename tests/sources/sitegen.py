@@ -425,7 +425,7 @@ class _Handler(BaseHTTPRequestHandler):
                 return
         encoding = None
         if "gzip" in (self.headers.get("Accept-Encoding") or "") and len(body) > 512 and route.status == 200:
-            key = self.path
+            key = f"{self.path} {etag}"  # an edited page is compressed again
             if key not in site.gzip_cache:
                 site.gzip_cache[key] = gzip.compress(body, compresslevel=6)
             body, encoding = site.gzip_cache[key], "gzip"
@@ -448,6 +448,13 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
     site: Site
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        import sys
+
+        if isinstance(sys.exc_info()[1], (ConnectionResetError, BrokenPipeError)):
+            return  # a client that gave up (a timeout, a size limit): expected here, not worth a traceback
+        super().handle_error(request, client_address)  # type: ignore[arg-type]
 
 
 @contextmanager

@@ -129,8 +129,11 @@ def serve(settings: Settings, host: str, port: int) -> None:
         if assistant.seed_if_empty():
             log.warning("the index was empty: it now holds the bundled sample article")
         app = create_app(assistant, settings, host)
+        if assistant.start_polling():  # in this process, through the facade's indexer: one writer, as always
+            print(f"polling the followed sources every {settings.poll_interval:g} s", flush=True)
         print(f"News assistant at {url} (API docs at {url}/docs)", flush=True)
         uvicorn.run(app, host=host, port=port, log_level="warning", timeout_graceful_shutdown=5)
     finally:
+        assistant.stop_polling()
         assistant.release_writer()
         assistant.close()

@@ -34,7 +34,7 @@ WILDCARD_BINDS = frozenset({"0.0.0.0", "::", ""})
 UPLOAD_PATHS = ("/api/articles", "/gradio_api/upload", "/upload")
 LOGIN_PATHS = ("/login", "/login/", "/gradio_api/login")
 KEYED_PREFIXES = ("/api/", "/v1/")
-BODY_PATHS = frozenset({"/api/ask", "/api/ask/stream", "/api/articles", "/v1/chat/completions"})
+BODY_PATHS = frozenset({"/api/ask", "/api/ask/stream", "/api/articles", "/api/sources", "/v1/chat/completions"})
 _JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.S)
 _OPEN, _CLOSE = np.frombuffer(b"[{", np.uint8), np.frombuffer(b"]}", np.uint8)
 

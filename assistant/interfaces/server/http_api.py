@@ -19,7 +19,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 from ...assistant import Assistant, make_filters
 from ...errors import InvalidRequest
 from ...settings import Settings
-from ...types import Answer, ArticleDetail, Filters, IndexReport, Stats
+from ...types import Answer, ArticleDetail, Filters, FollowedSource, IndexReport, Stats
 from .auth import require_key
 from .errors import ApiError, classify, documented_errors, validation_items
 from .schemas import (
@@ -30,6 +30,8 @@ from .schemas import (
     Deleted,
     ErrorResponse,
     Health,
+    SourceIn,
+    Unfollowed,
     UploadForm,
 )
 
@@ -255,6 +257,35 @@ def api_router(assistant: Assistant, settings: Settings) -> APIRouter:
         """Remove an article and its chunks from the index."""
         assistant.delete_article(article_id, missing_ok=False)
         return {"deleted": article_id}
+
+    @api.get("/sources", tags=["sources"], response_model=list[FollowedSource])
+    def list_sources() -> list[FollowedSource]:
+        """The followed feeds, sitemaps and pages, with their last poll (when, new articles, errors)."""
+        return assistant.followed_sources()
+
+    @api.post("/sources", tags=["sources"], response_model=FollowedSource | IndexReport)
+    def follow_source(request: SourceIn) -> FollowedSource | IndexReport:
+        """Follow a feed, sitemap or page: the poller (`serve --poll`) and POST /api/sources/poll poll it. With
+        `poll: true` it is polled at once and the reply is that poll's index report (failures named in `failed`)."""
+        followed = assistant.follow_source(request.url)
+        if request.poll:
+            return assistant.index([followed.url])
+        return followed
+
+    @api.post("/sources/poll", tags=["sources"], response_model=IndexReport)
+    def poll_sources() -> IndexReport:
+        """Poll every followed source now (conditional GETs: what has not changed costs a 304)."""
+        return assistant.poll()
+
+    @api.delete("/sources", tags=["sources"], response_model=Unfollowed,
+                responses={404: {"model": ErrorResponse, "description": "The URL is not followed."}})
+    def unfollow_source(
+        url: Annotated[str, Query(min_length=1, max_length=2000, description="The followed URL.")],
+        delete_articles: Annotated[bool, Query(description="Also remove the articles only it brought in.")] = False,
+    ) -> dict:
+        """Stop following a source (its articles stay indexed unless `delete_articles=true`)."""
+        report = assistant.unfollow_source(url, delete_articles=delete_articles)
+        return {"unfollowed": url.strip(), "removed": report.removed}
 
     @api.get("/stats", tags=["meta"], response_model=Stats)
     def stats() -> Stats:

@@ -101,5 +101,16 @@ class Deleted(BaseModel):
     deleted: str = Field(description="The id of the removed article.")
 
 
+class SourceIn(Request):
+    url: str = Field(min_length=1, max_length=2000, description="The http(s) URL of an RSS/Atom feed, a (news) "
+                     "sitemap or an article page to follow.")
+    poll: bool = Field(False, description="Poll it at once (the reply is then the index report of that poll).")
+
+
+class Unfollowed(BaseModel):
+    unfollowed: str = Field(description="The URL no longer followed.")
+    removed: int = Field(0, description="Articles removed with it (with `delete_articles=true`).")
+
+
 class Health(BaseModel):
     status: Literal["ok"]

@@ -1,5 +1,5 @@
 """The Gradio web UI: a Chat tab (streamed, cited answers; sources beside them; filters) and an Articles tab
-(upload or paste articles, the index report, the article list, deletion, statistics).
+(upload or paste articles, follow feeds and sites, the index report, the article list, deletion, statistics).
 
 Layout and event wiring only; the logic lives in ui_chat.py, ui_articles.py and ui_render.py.
 Only one endpoint is public in Gradio's API: ``/chat`` (message -> answer text with [n] markers).
@@ -115,6 +115,14 @@ def build_ui(assistant: Assistant, settings: Settings) -> gr.Blocks:
                                                     elem_id="paste-body")
                                 index_paste = gr.Button("Index the article", variant="primary",
                                                         elem_id="index-paste")
+                            with gr.Tab("Feeds and sites", id="feeds"):
+                                f_url = gr.Textbox(label="Feed, sitemap or page URL", max_length=2000,
+                                                   placeholder="https://example.com/rss.xml", elem_id="source-url")
+                                with gr.Row():
+                                    follow = gr.Button("Follow and poll", variant="primary", elem_id="follow-source")
+                                    unfollow = gr.Button("Stop following", variant="stop", elem_id="unfollow-source")
+                                    poll_now = gr.Button("Poll all now", elem_id="poll-sources")
+                                followed = gr.HTML("", elem_id="followed-sources", js_on_load=None)
                         report = gr.HTML("", elem_id="index-report", js_on_load=None)
                         gr.Markdown("### Index")
                         stats = gr.HTML("", elem_id="index-stats", js_on_load=None)
@@ -212,6 +220,18 @@ def build_ui(assistant: Assistant, settings: Settings) -> gr.Blocks:
         index_paste.click(paste, [p_title, p_outlet, p_author, p_date, p_url, p_body], [report], **write_kw).then(
             after_write, [search], write_outputs, **PRIVATE)
 
+        def follow_source(url: str, progress: gr.Progress = gr.Progress()) -> tuple:  # noqa: B008
+            return arts.follow(url, _progress(progress))
+
+        def poll_sources(progress: gr.Progress = gr.Progress()) -> tuple:  # noqa: B008
+            return arts.poll(_progress(progress))
+
+        follow.click(follow_source, [f_url], [report, followed], **write_kw).then(
+            after_write, [search], write_outputs, **PRIVATE)
+        unfollow.click(arts.unfollow, [f_url], [report, followed], **write_kw)
+        poll_now.click(poll_sources, None, [report, followed], **write_kw).then(
+            after_write, [search], write_outputs, **PRIVATE)
+
         def choose(ids: list[str], evt: gr.SelectData) -> tuple:
             row = evt.index[0] if isinstance(evt.index, (list, tuple)) else evt.index
             article_id = ids[row] if isinstance(row, int) and 0 <= row < len(ids) else None
@@ -223,6 +243,7 @@ def build_ui(assistant: Assistant, settings: Settings) -> gr.Blocks:
         search.change(lambda text: arts.listing(text), [search], [table, row_ids, caption],
                       trigger_mode="always_last", **PRIVATE)
         articles_tab.select(refresh, [search], listing_outputs, **PRIVATE)
+        articles_tab.select(arts.followed, None, [followed], **PRIVATE)
 
         blocks.load(chat_meta, None, [chatbot, outlets], **PRIVATE)
         blocks.load(refresh, [search], listing_outputs, **PRIVATE)

@@ -13,7 +13,7 @@ from pathlib import Path
 from ...assistant import Assistant
 from ...errors import AssistantError, IndexBusy, StoreUnavailable
 from ...types import Failure, IndexReport
-from .ui_render import md_text, message_html, report_html
+from .ui_render import followed_html, md_text, message_html, report_html
 
 log = logging.getLogger(__name__)
 
@@ -135,3 +135,50 @@ class ArticleHandlers:
         if not deleted:
             return message_html(f"“{row.title}” was already deleted.", "info")
         return message_html(f"Deleted “{row.title}”: it is no longer searched or cited.", "info")
+
+    # -- followed feeds and sites
+    def followed(self) -> str:
+        """Return the followed sources as HTML (URL, last poll, new articles, errors)."""
+        return followed_html(self.assistant.followed_sources())
+
+    def follow(self, url: str, progress: Progress | None = None) -> tuple[str, str]:
+        """Follow ``url`` and poll it at once; return (the report or a message, the followed list)."""
+        url = str(url or "").strip()
+        if not url:
+            return message_html("Give the URL of an RSS or Atom feed, a news sitemap or an article page."), \
+                self.followed()
+        try:
+            followed = self.assistant.follow_source(url)
+            report = self.assistant.index([followed.url], progress)
+        except Exception as exc:  # shown as a plain message, logged when unexpected
+            if not isinstance(exc, AssistantError):
+                log.exception("following %s failed", url[:200])
+            return message_html(write_failure(exc)), self.followed()
+        return report_html(report, f"following {followed.url}"), self.followed()
+
+    def unfollow(self, url: str) -> tuple[str, str]:
+        """Stop following ``url`` (its articles stay); return (a notice, the followed list)."""
+        url = str(url or "").strip()
+        if not url:
+            return message_html("Give the followed URL to remove.", "info"), self.followed()
+        try:
+            self.assistant.unfollow_source(url)
+        except Exception as exc:
+            if not isinstance(exc, AssistantError):
+                log.exception("unfollowing %s failed", url[:200])
+            return message_html(str(exc) if isinstance(exc, AssistantError) else write_failure(exc)), \
+                self.followed()
+        return message_html(f"No longer following {url}; its articles stay indexed.", "info"), self.followed()
+
+    def poll(self, progress: Progress | None = None) -> tuple[str, str]:
+        """Poll every followed source now; return (the report, the followed list)."""
+        try:
+            report = self.assistant.poll(progress)
+        except Exception as exc:
+            if not isinstance(exc, AssistantError):
+                log.exception("polling the followed sources failed")
+            return message_html(write_failure(exc)), self.followed()
+        if not report.sources:
+            return message_html("No followed sources to poll.", "info"), self.followed()
+        return report_html(report, f"polled {len(report.sources)} source{'s' if len(report.sources) != 1 else ''}"), \
+            self.followed()

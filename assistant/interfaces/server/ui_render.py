@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from urllib.parse import urlparse
 
-from ...types import Answer, Citation, IndexReport, Passage
+from ...types import Answer, Citation, FollowedSource, IndexReport, Passage
 
 MARKER = re.compile(r"\[(\d{1,2})\]")
 # Markdown's own punctuation, and what starts an autolink (www., http://, user@host): all shown as written.
@@ -104,6 +104,14 @@ def _passage_html(text: str, highlight: tuple[int, int] | None) -> str:
     return f"{esc(text[:start])}<mark>{esc(text[start:end])}</mark>{esc(text[end:])}"
 
 
+def also_published(outlets: Sequence[str]) -> str:
+    """Return the note of a syndicated story's other outlets ('' when it has none): one source, not several."""
+    if not outlets:
+        return ""
+    names = ", ".join(esc(o) for o in outlets)
+    return f'<div class="also">also published by {names}</div>'
+
+
 def source_card(item: Citation | Passage, turn: int, highlight: tuple[int, int] | None = None,
                 cited: bool = True) -> str:
     """Return one source card: number, title, outlet, byline, date, article link, passage with its highlight."""
@@ -115,6 +123,7 @@ def source_card(item: Citation | Passage, turn: int, highlight: tuple[int, int] 
         f'<article class="{classes}" id="{card_id(turn, item.n)}" data-n="{item.n}">'
         f'<header><span class="num">[{item.n}]</span> <strong class="title">{esc(item.title) or "(untitled)"}</strong>'
         f'</header><div class="meta">{_byline(item.source, item.author, item.published_at)}</div>'
+        f"{also_published(item.also_published_by)}"
         f'<blockquote class="passage">{_passage_html(item.text, highlight)}</blockquote>{link}</article>'
     )
 
@@ -163,11 +172,41 @@ def report_html(index_report: IndexReport, what: str) -> str:
     failed = "".join(f"<li><code>{esc(f.get('path'))}</code>: {esc(f.get('error'))}</li>"
                      for f in report.get("failed", []))
     failed_html = f'<div class="failures"><b>Not indexed:</b><ul>{failed}</ul></div>' if failed else ""
+    sources = "".join(
+        f"<li><code>{esc(src.get('url'))}</code> ({esc(src.get('kind') or 'not read')}): "
+        f"{esc(src.get('listed', 0))} listed, {esc(src.get('added', 0))} new, {esc(src.get('updated', 0))} updated, "
+        f"{esc(src.get('unchanged', 0))} unchanged ({esc(src.get('not_modified', 0))} answered 304), "
+        f"{esc(src.get('near_duplicates', 0))} copies of stories already indexed, "
+        f"{esc(len(src.get('failed', [])))} failed</li>" for src in report.get("sources", []))
+    if sources:
+        failed_html = f'<div class="web-sources"><b>Feeds and pages:</b><ul>{sources}</ul></div>' + failed_html
+    if report.get("near_duplicates"):
+        items += f'<li class="near_duplicates"><b>{esc(report["near_duplicates"])}</b> copies grouped</li>'
     ok = report.get("added", 0) + report.get("updated", 0) + report.get("unchanged", 0) + report.get("duplicates", 0)
     verdict = "Done" if not failed else ("Done, with problems" if ok else "Nothing could be indexed")
     return (f'<div class="index-report"><p><b>{esc(verdict)}</b>: {esc(what)} in {report.get("seconds", 0):.1f} s, '
             f'{_plural(report.get("chunks_embedded", 0), "passage")} embedded.</p><ul class="counts">{items}</ul>'
             f"{failed_html}</div>")
+
+
+def followed_html(sources: Sequence[FollowedSource]) -> str:
+    """Return the followed feeds and sites as an HTML table: URL, last poll, new articles, errors (all escaped:
+    a URL, and an error quoting a feed, are untrusted)."""
+    if not sources:
+        return ('<p class="followed-empty">No followed feeds or sites. Add the URL of an RSS or Atom feed, a news '
+                "sitemap or an article page.</p>")
+    rows = []
+    for src in sources:
+        polled = esc(src.last_poll.replace("T", " ")[:16]) if src.last_poll else "not polled yet"
+        errors = "".join(f"<li>{esc(e)}</li>" for e in src.last_errors)
+        errors_html = f'<ul class="errors">{errors}</ul>' if errors else "none"
+        link = safe_url(src.url)
+        url = (f'<a href="{esc(link)}" target="_blank" rel="noopener noreferrer nofollow">{esc(src.url)}</a>'
+               if link else esc(src.url))
+        rows.append(f"<tr><td>{url}</td><td>{polled}</td><td>{esc(src.last_new)}</td><td>{esc(src.articles)}</td>"
+                    f"<td>{errors_html}</td></tr>")
+    return ('<table class="followed"><thead><tr><th>Feed or site</th><th>Last poll</th><th>New</th>'
+            "<th>Articles</th><th>Errors</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table>")
 
 
 def _plural(n: int, word: str) -> str:

@@ -17,6 +17,9 @@ CSS = """
 .source-card:target, .source-card.targeted { box-shadow: 0 0 0 3px var(--color-accent); }
 .source-card header { font-size: 0.95em; }
 .source-card .num { color: var(--color-accent); font-weight: 700; }
+table.followed { font-size: 0.85em; width: 100%; } table.followed td { vertical-align: top; word-break: break-all; }
+table.followed ul.errors { margin: 0; padding-left: 1em; color: var(--error-text-color); }
+.source-card .also { font-size: 0.8em; font-style: italic; color: var(--body-text-color-subdued); margin: 0 0 0.4em; }
 .source-card .meta { font-size: 0.8em; color: var(--body-text-color-subdued); margin: 0.2em 0 0.4em; }
 .source-card .passage { margin: 0; padding: 0 0 0 0.6em; border-left: 3px solid var(--border-color-primary);
   font-size: 0.9em; white-space: pre-wrap; }

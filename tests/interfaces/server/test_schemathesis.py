@@ -45,5 +45,5 @@ def test_api_conforms_to_its_schema(tmp_path: Path, keyed: bool) -> None:
         server.stop()
     report = result.stdout[-20_000:] + result.stderr[-5_000:]
     assert result.returncode == 0, report
-    assert "passed" in result.stdout and "Operations:       10 selected / 10 total" in result.stdout, report
+    assert "passed" in result.stdout and "Operations:       14 selected / 14 total" in result.stdout, report
     assert "Traceback" not in server.log.read_text()
