@@ -221,6 +221,8 @@ class Planner:
             return
         counts = Counter({f: sum(self._mentions(p.text, f) for p in every) for f in groups_of[key]})
         full = max(groups_of[key], key=lambda f: (len(f.split()) <= 4 and len(f.split()) > 1, counts[f], len(f)))
+        if plan.asks == "person" and len(full.split()) == 1:
+            full = self._full_name(full, every)
         if re.match(r"^\s*(?:which|who\s+are\s+the)\s+two\b", plan.question, re.I) and len(score) > 1:
             second = score.most_common(2)[1][0]
             other = max(groups_of[second], key=lambda f: (len(f.split()) > 1, len(f)))
@@ -232,6 +234,21 @@ class Planner:
         covered = sum(1 for group in groups if any(self._mentions(p.text, key) for p in group))
         note = f"named in the passages of {covered} of {len(groups)} parts of the question"
         yield Composed(full, " ".join([f"{full}.", *lines]), cited, [note])
+
+    def _full_name(self, surname: str, passages: list[Passage]) -> str:
+        """Return a person's full name for a surname the passages use alone ("Bankman-Fried" -> "Sam Bankman-Fried"):
+        the first name the passages put before it, else the one the articles found for it most often use."""
+        pattern = re.compile(rf"\b([A-Z][a-z]+)\s+{re.escape(surname)}(?![\w-])")
+
+        def first_names(texts: list[str]) -> Counter[str]:
+            return Counter(m.group(1) for t in texts for m in pattern.finditer(t)
+                           if fold(m.group(1)) not in _NOT_NAMES and fold(m.group(1)) not in _TITLES
+                           and fold(m.group(1)) not in STOPWORDS)
+
+        found = first_names([p.text for p in passages])
+        if not found:
+            found = first_names([w.text for w in self.retriever.retrieve(surname, k=5).windows])
+        return f"{found.most_common(1)[0][0]} {surname}" if found else surname
 
     def _candidates(self, passages: list[Passage], plan: QuestionPlan) -> list[str]:
         asked = set(words(plan.question))
@@ -246,7 +263,8 @@ class Planner:
                     tokens = [t for t in form.split() if fold(t) not in _NOT_NAMES]
                     at_start = match.start() <= 2
                     while len(tokens) > 1 and (fold(tokens[0]) in _TITLES or at_start and (
-                            tokens[0].lower() in lower or fold(tokens[0]) in STOPWORDS)):
+                            tokens[0].lower() in lower or fold(tokens[0]) in STOPWORDS
+                            or tokens[0].lower().endswith("ing"))):
                         tokens = tokens[1:]  # "Because FTX", "Leading Everton", "CEO Marc Benioff"
                         at_start = True
                     if not tokens or len(tokens) > 4 or len({t.lower() for t in tokens}) < len(tokens):
@@ -269,6 +287,13 @@ class Planner:
         multi = [f for f in group if 1 < len(f.split()) <= 3 and not _ORG_HINT.search(f)]
         person = bool(multi) and any(_PERSON_CUE.search(p.text) and re.search(re.escape(f), p.text)
                                      for f in multi for p in passages)
+        if not person and not multi and not any(_ORG_HINT.search(f) for f in group):
+            # A surname used alone ("Bankman-Fried testified ..."): a person when a sentence names it with a verb
+            # of speech or a pronoun of a person.
+            person = any(not f.isupper() and re.search(rf"(?<![\w-]){re.escape(f)}(?![\w-])[^.]*\b(?:said|says|told|"
+                                   rf"testified|his|her|he|she)\b", p.text)
+                         and not re.search(rf"(?<![\w-]){re.escape(f)}\s+(?:and|of|&)\s+[A-Z]", p.text)
+                         for f in group for p in passages)
         if asks == "person":
             return person and not any(_ORG_HINT.search(f) for f in group if len(f.split()) == 1)
         if asks == "organization":

@@ -4,6 +4,8 @@ GenericFakeChatModel stands in for a remote model's one-word replies."""
 
 from datetime import datetime, timezone
 
+from types import SimpleNamespace
+
 import pytest
 from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage
@@ -119,6 +121,28 @@ def test_the_name_most_parts_of_the_question_point_to_is_given_in_full() -> None
     composed = list(planner(FakeJudge({})).entity(plan, found, []))[-1]
     assert composed.short == "Sam Bankman-Fried"  # "Bankman-Fried" in one passage, the full name in two
     assert composed.text.startswith("Sam Bankman-Fried.") and len(composed.passages) == 3
+
+
+class FakeRetriever:
+    """Returns fixed windows for any query (the articles the full name is looked up in)."""
+
+    def __init__(self, texts: list[str]) -> None:
+        self.texts, self.queries = texts, []
+
+    def retrieve(self, query: str, k: int = 10, filters: object = None) -> object:
+        self.queries.append(query)
+        return SimpleNamespace(windows=[SimpleNamespace(text=t) for t in self.texts])
+
+
+def test_a_surname_the_passages_use_alone_is_a_person_given_in_full() -> None:
+    plan = analyse("Who is the individual accused of fraud, as reported by TechCrunch and Fortune?",
+                   ["TechCrunch", "Fortune"], 2023)
+    a = passage(1, "Prosecutors say Bankman-Fried committed fraud, and his lawyers deny it.", "TechCrunch", 2)
+    b = passage(2, "The jury heard that Bankman-Fried told FTX staff to hide losses.", "Fortune", 5)
+    found = [Evidence(Claim("accused of fraud", ("TechCrunch",)), [a]), Evidence(Claim("jury", ("Fortune",)), [b])]
+    retriever = FakeRetriever(["FTX founder Sam Bankman-Fried went on trial in October."])
+    composed = list(Planner(retriever, FakeJudge({}), 50).entity(plan, found, []))[-1]  # type: ignore[arg-type]
+    assert composed.short == "Sam Bankman-Fried" and retriever.queries == ["Bankman-Fried"]
 
 
 def test_a_remote_model_answers_in_words() -> None:
