@@ -22,6 +22,7 @@ from .passages import select_passages
 from .questions import _DIFFERENT, _SAME, Claim, QuestionPlan
 
 SUPPORTED = 0.5  # a claim counts as stated when the judge's yes-probability reaches this (tuned on dev)
+CLEARLY_STATED = 0.9  # a passage this sure to state a claim ends the search for a better one (saves a model call)
 AGREE = 0.3  # two reports of one outlet count as agreeing unless the judge is this sure they do not (dev)
 EVIDENCE_PER_CLAIM = 2
 EVIDENCE_PER_NAME_CLAUSE = 4
@@ -124,6 +125,8 @@ class Planner:
                 s = self.judge.supports(ev.claim.text, p.text, _label(p))
                 if best is None or s > score:
                     best, score = p, s
+                if score >= CLEARLY_STATED:  # no need to read the next passage
+                    break
             ev.best, ev.score = best, score
 
     def yes_no(self, plan: QuestionPlan, found: list[Evidence]) -> Iterator[str | Composed]:
