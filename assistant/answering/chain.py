@@ -174,10 +174,15 @@ class Answerer:
         verify = None if turn.backend == "extractive" else (
             lambda claim, passage: judge.supports(claim, passage.text, passage.source or "a news article") >= VERIFIED)
         answer = check_answer(turn.draft, turn.passages, turn.standalone, verify)
-        if answer.refused and turn.backend != "extractive":
+        blocked = answer.refused and turn.backend != "extractive" and turn.retrieved is not None and \
+            self.unanswerable(turn.standalone, turn.retrieved, turn.passages, "extractive")
+        if blocked:
+            answer.notes = [*answer.notes, f"no sentence was quoted instead: {blocked}"]
+        elif answer.refused and turn.backend != "extractive":
             # The model found nothing it could support, yet the question passed the answerability checks: small
             # models miss answers worded differently from the question. Quote the best-supporting sentences when
-            # they clear the extractive threshold; they are checked like any draft.
+            # they clear the extractive threshold and the question has no word the articles never use (the
+            # extractive backend's own refusal rule); they are checked like any draft.
             quoted = check_answer(extractive_draft(turn.standalone, turn.passages, self.embedder,
                                                    self.search.index.idf), turn.passages, turn.standalone)
             if not quoted.refused:
