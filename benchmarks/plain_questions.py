@@ -2,6 +2,8 @@
 and score them strictly (evaluation/scoring.py): prints each answer and the total.
 
     python benchmarks/plain_questions.py benchmarks/data/sample_plain_dev.json --backend local [--index-dir DIR]
+    python benchmarks/plain_questions.py benchmarks/data/corpus_plain_dev.json --backend local \
+        --index-dir ~/.cache/news-assistant/eval/multihop-rag-c2-s-t120-o0 --collection eval-multihop-rag-c2-s-t120-o0
 """
 
 from __future__ import annotations
@@ -20,8 +22,11 @@ def main() -> None:
     parser.add_argument("questions", type=Path)
     parser.add_argument("--backend", default="local")
     parser.add_argument("--index-dir", type=Path, default=None)
+    parser.add_argument("--collection", default=None, help="the Chroma collection (the evaluation index's is "
+                        "eval-multihop-rag-<chunking>)")
     args = parser.parse_args()
-    settings = Settings(backend=args.backend, **({"index_dir": args.index_dir} if args.index_dir else {}))
+    settings = Settings(backend=args.backend, **({"index_dir": args.index_dir} if args.index_dir else {}),
+                        **({"collection": args.collection} if args.collection else {}))
     assistant = Assistant(settings)
     assistant.seed_if_empty()
     items = json.loads(args.questions.read_text())

@@ -125,6 +125,10 @@ class Answerer:
         if backend != "extractive":
             named = {t for t in terms(" ".join(re.findall(r"(?<!^)(?<![.?!] )\b[A-Z][\w'’-]+|\b\d[\d,.]*", question)))}
             unknown = [t for t in unknown if t in named]
+        # "US" / "UK" against the articles' "U.S." / "U.K." (one-letter parts are no terms of their own)
+        dotted = " ".join(p.text for p in passages)
+        unknown = [t for t in unknown if not (len(t) <= 3 and t.isalpha() and re.search(
+            r"\b" + r"\.\s?".join(t) + r"\.", dotted, re.IGNORECASE))]
         if unknown and self._best_sentence_similarity(question, passages) < UNKNOWN_TERM_RESCUE:
             return f"no indexed article mentions {', '.join(repr(t) for t in unknown)}"
         return None
