@@ -40,6 +40,7 @@ from .rewrite import llm_rewrite, needs_context, normalise_history, rule_rewrite
 UNKNOWN_TERM_RESCUE = 0.55
 DENSE_FLOOR = 0.15  # below this nothing retrieved is about the question
 SHORT_REFUSAL = "The articles don't say."
+ANSWERS_QUESTION = 0.5  # a model answer to a question with a word no article uses must be judged to answer it
 VERIFIED = 0.8  # a model-written sentence stands when the narrow check's yes-probability reaches this (claims set)
 
 
@@ -189,11 +190,24 @@ class Answerer:
             # extractive backend's own refusal rule); they are checked like any draft.
             quoted = check_answer(extractive_draft(turn.standalone, turn.passages, self.embedder,
                                                    self.search.index.idf), turn.passages, turn.standalone)
-            if not quoted.refused:
+            score = judge.answers(turn.standalone, re.sub(r"\s*\[\d{1,3}\]", "", quoted.text)) \
+                if not quoted.refused else 0.0
+            if not quoted.refused and score < ANSWERS_QUESTION:
+                # Related sentences are no answer: the refusal stands (the sources stay shown as related reading).
+                answer.notes = [*answer.notes, f"the best-matching sentences do not give what the question asks for "
+                                f"({score:.2f}): not quoted as an answer"]
+            elif not quoted.refused:
                 quoted.notes = [*answer.notes, "the model gave no supported answer: these are the article sentences "
                                 "that best match the question, quoted"]
                 quoted.draft, quoted.trimmed = answer.draft, True
                 answer = quoted
+        if not answer.refused and turn.backend != "extractive" and turn.retrieved is not None and \
+                self.unanswerable(turn.standalone, turn.retrieved, turn.passages, "extractive"):
+            # The question uses a word no article does, and the model answered anyway: a true sentence about
+            # something else is no answer ("Who is the superintendent?" answered with what the order says).
+            score = judge.answers(turn.standalone, re.sub(r"\s*\[\d{1,3}\]", "", answer.text))
+            if score < ANSWERS_QUESTION:
+                return _refusal([*answer.notes, f"the answer does not give what the question asks for ({score:.2f})"])
         if not answer.refused:
             answer.short_answer = short_answer(turn.standalone, answer.text)
         return answer

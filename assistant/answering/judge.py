@@ -22,6 +22,8 @@ from .llamacpp import LlamaCppChat
 SYSTEM = "You check news articles. You answer only yes or no."
 SUPPORT = ("Passage from {source}:\n{passage}\n\nStatement: {claim}\n\nIs the statement fully supported by the "
            "passage, with the same people, roles, numbers, places and times? Answer yes or no.")
+ANSWERS = ("Question: {question}\n\nReply: {reply}\n\nDoes the reply give what the question asks for (not just something "
+           "related to it)? Answer yes or no.")
 AGREE = ("First passage, from {first_source}:\n{first}\n\nSecond passage, from {second_source}:\n{second}\n\n"
          "Topic: {topic}\n\nDo the two passages agree about the topic? Answer yes or no.")
 
@@ -52,6 +54,12 @@ class Judge:
         if self.model is None:
             return self._similarity(claim, passage) if check_claim(claim, passage, self.idf).ok else 0.0
         return self._yes(SUPPORT.format(source=_clean(source), passage=_clean(passage), claim=_clean(claim)))
+
+    def answers(self, question: str, reply: str) -> float:
+        """Return how likely ``reply`` gives what ``question`` asks for (0 to 1); 1.0 with no model."""
+        if self.model is None:
+            return 1.0
+        return self._yes(ANSWERS.format(question=_clean(question), reply=_clean(reply)))
 
     def agree(self, topic: str, first: str, second: str, first_source: str = "a news article",
               second_source: str = "another news article") -> float:
