@@ -41,7 +41,7 @@ _GENERIC = frozenset(terms(
     "according article articles passage passages report reported reports told stated states mention mentioned "
     "noted note also must would could might may one two however additionally answer question it its quote quoted "
     "quotes story stories piece write wrote written describe described cite cited news text"
-)) | {"must", "also"}
+)) | {"must", "also", "like"}
 _SENTENCE_STARTERS = frozenset(words("The A An This That These Those It Its They He She According In On At As By For "
                                      "However Additionally Also Yes No"))
 _MONTHS = "january february march april may june july august september october november december"

@@ -151,3 +151,11 @@ def test_a_remote_model_answers_in_words() -> None:
     assert judge.supports("a claim", "a passage") == 1.0
     assert judge.agree("topic", "one", "two") == 0.0
     assert judge.supports("a claim", "a passage") == 0.5
+
+
+def test_whether_a_reply_gives_what_the_question_asks_for() -> None:
+    model = GenericFakeChatModel(messages=iter([AIMessage("No."), AIMessage("yes")]))
+    judge = Judge(model, FakeEmbedder())
+    assert judge.answers("Who is the superintendent?", "The order tells police to wear uniforms.") == 0.0
+    assert judge.answers("Who signed the order?", "Mayor Brandon Johnson signed it.") == 1.0
+    assert Judge(None, FakeEmbedder()).answers("Who?", "Anything.") == 1.0  # no model: the code checks alone
