@@ -26,7 +26,7 @@ from ..text.terms import question_terms, terms
 from ..types import REFUSAL, Answer, Event, Filters, Passage
 from .backends import Backends, as_backend_error
 from .extractive import extractive_draft
-from .grounding import _GENERIC, _citation, check_answer
+from .grounding import _GENERIC, _MARKER, _citation, check_answer
 from .judge import Judge
 from .llamacpp import LlamaCppChat
 from .passages import select_passages
@@ -117,7 +117,7 @@ class Answerer:
         years = uncovered_years(question, snapshot.coverage, passages)
         if years:
             return f"no indexed article covers {', '.join(map(str, years))}. {coverage_note(snapshot.coverage)}"
-        focus = [t for t in dict.fromkeys(terms(question)) if t not in question_terms() and t not in _GENERIC]
+        focus = _focus_terms(question)
         passage_terms = {t for p in passages for t in terms(p.text)}
         weight = sum(snapshot.idf(t) for t in focus) or 1.0
         lexical_coverage = sum(snapshot.idf(t) for t in focus if t in passage_terms) / weight
@@ -138,7 +138,7 @@ class Answerer:
     def _focus_coverage(self, question: str, text: str) -> float:
         """Return the idf-weighted share of the question's own terms (not its question words) that ``text`` holds."""
         snapshot = self.search.index
-        focus = [t for t in dict.fromkeys(terms(question)) if t not in question_terms() and t not in _GENERIC]
+        focus = _focus_terms(question)
         have = set(terms(text))
         weight = sum(snapshot.idf(t) for t in focus)
         return sum(snapshot.idf(t) for t in focus if t in have) / weight if weight else 1.0
@@ -188,19 +188,21 @@ class Answerer:
         verify = None if turn.backend == "extractive" else (
             lambda claim, passage: judge.supports(claim, passage.text, passage.source or "a news article") >= VERIFIED)
         answer = check_answer(turn.draft, turn.passages, turn.standalone, verify)
-        blocked = answer.refused and turn.backend != "extractive" and turn.retrieved is not None and \
-            self.unanswerable(turn.standalone, turn.retrieved, turn.passages, "extractive")
-        if blocked:
-            answer.notes = [*answer.notes, f"no sentence was quoted instead: {blocked}"]
+        if turn.backend == "extractive" or turn.retrieved is None:
+            strict = None
+        else:  # the extractive backend's refusal rule: the question has a word no article uses
+            strict = self.unanswerable(turn.standalone, turn.retrieved, turn.passages, "extractive")
+        if answer.refused and strict:
+            answer.notes = [*answer.notes, f"no sentence was quoted instead: {strict}"]
         elif answer.refused and turn.backend != "extractive":
             # The model found nothing it could support, yet the question passed the answerability checks: small
             # models miss answers worded differently from the question. Quote the best-supporting sentences when
-            # they clear the extractive threshold and the question has no word the articles never use (the
-            # extractive backend's own refusal rule); they are checked like any draft.
+            # they clear the extractive threshold, hold most of the question's terms and are judged to answer it;
+            # they are checked like any draft.
             quoted = check_answer(extractive_draft(turn.standalone, turn.passages, self.embedder,
                                                    self.search.index.idf), turn.passages, turn.standalone)
             covered = self._focus_coverage(turn.standalone, quoted.text)
-            score = judge.answers(turn.standalone, re.sub(r"\s*\[\d{1,3}\]", "", quoted.text)) \
+            score = judge.answers(turn.standalone, _MARKER.sub("", quoted.text)) \
                 if not quoted.refused and covered >= QUOTE_COVERAGE else 0.0
             if not quoted.refused and score < ANSWERS_QUESTION:
                 # Related sentences are no answer: the refusal stands (the sources stay shown as related reading).
@@ -212,11 +214,10 @@ class Answerer:
                                 "that best match the question, quoted"]
                 quoted.draft, quoted.trimmed = answer.draft, True
                 answer = quoted
-        if not answer.refused and turn.backend != "extractive" and turn.retrieved is not None and \
-                self.unanswerable(turn.standalone, turn.retrieved, turn.passages, "extractive"):
+        elif strict:
             # The question uses a word no article does, and the model answered anyway: a true sentence about
             # something else is no answer ("Who is the superintendent?" answered with what the order says).
-            score = judge.answers(turn.standalone, re.sub(r"\s*\[\d{1,3}\]", "", answer.text))
+            score = judge.answers(turn.standalone, _MARKER.sub("", answer.text))
             if score < ANSWERS_QUESTION:
                 return _refusal([*answer.notes, f"the answer does not give what the question asks for ({score:.2f})"])
         if not answer.refused:
@@ -321,6 +322,11 @@ def one_citation_per_story(text: str, passages: Sequence[Passage]) -> tuple[str,
     text = re.sub(r"\[(\d+)\]", marker, text)
     text = re.sub(r"(\[\d+\])(?:\1)+", r"\1", text)
     return text, [passages[n - 1] for n in kept]
+
+
+def _focus_terms(question: str) -> list[str]:
+    """Return the question's own terms: not its question words, nor words every answer uses ("article", "report")."""
+    return [t for t in dict.fromkeys(terms(question)) if t not in question_terms() and t not in _GENERIC]
 
 
 def _refusal(notes: list[str]) -> Answer:

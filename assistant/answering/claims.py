@@ -127,7 +127,7 @@ def _acronyms(claim: str) -> dict[str, str]:
 def _named_before(name: str, passage: str, span: str) -> bool:
     """Return True when the passage names ``name`` before the span and the span refers back to someone or something
     ("He describes it as ..." after "David Marr ...")."""
-    at = passage.find(span.split(" ")[0]) if span else -1
+    at = passage.find(span[:40]) if span else -1  # the span's own start (its first word may occur earlier)
     before = passage[:at] if at > 0 else ""
     return bool(before) and name in words(before) and bool(_ANAPHORA.search(span))
 

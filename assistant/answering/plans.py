@@ -10,7 +10,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 from ..retrieval.retriever import Retriever
 from ..text.sentences import sentence_spans
@@ -97,8 +97,6 @@ class Planner:
         after, before = filters.published_after, filters.published_before
         if claim.dates and len(claim.dates) == 1 and claim.dates[0].relation in ("on", "in"):
             d = claim.dates[0]
-            from datetime import datetime, timezone
-
             after = max(filter(None, [after, datetime.combine(d.first - timedelta(days=1), datetime.min.time(),
                                                               timezone.utc)]))
             before = min(filter(None, [before, datetime.combine(d.last + timedelta(days=2), datetime.min.time(),
