@@ -98,6 +98,8 @@ def reset_index(settings: Settings) -> list[Path]:
         sources = [Path(s) for s in manifest.sources() if Path(s).is_absolute()]
         manifest.commit({}, {}, [], {})
         manifest.close()
+        for suffix in ("", "-wal", "-shm"):  # --rebuild embeds every sentence again: no vector is reused
+            Path(f"{settings.embedding_cache_path}{suffix}").unlink(missing_ok=True)
         client = make_client(settings.chroma_dir, settings.chroma_url, settings.chroma_secret)
         if settings.collection in {getattr(c, "name", c) for c in client.list_collections()}:
             client.delete_collection(settings.collection)

@@ -13,6 +13,7 @@ from .answering.prompts import Prompts, prompts_dir
 from .errors import InvalidRequest, StoreUnavailable
 from .indexing.chunking import Chunker, ChunkingConfig, TokenCounter, make_token_counter
 from .indexing.embedding import Embedder, resolve_model
+from .indexing.embedding_cache import EmbeddingCache
 from .indexing.indexer import Indexer
 from .indexing.lock import IndexLock
 from .indexing.manifest import Manifest
@@ -74,8 +75,10 @@ class Components:
         if settings.chroma_url:
             claim_collection(settings, self.store)
         self.lock = IndexLock(settings.index_dir, holder=lock_holder, url=server_url)
+        self.cache = EmbeddingCache(settings.embedding_cache_path) if settings.embedding_cache else None
         self.indexer = Indexer(self.store, self.manifest, self.embedder, self.chunker, self.lock,
-                               max_chars=settings.max_article_chars, max_bytes=settings.max_file_bytes)
+                               max_chars=settings.max_article_chars, max_bytes=settings.max_file_bytes,
+                               cache=self.cache)
         self.retrieval = parts.retrieval or RetrievalConfig()
         self.search = SearchIndexHolder(self.store, self.manifest, self.retrieval.unit_tokens,
                                         self.retrieval.title_weight)
@@ -109,6 +112,8 @@ class Components:
     def close(self) -> None:
         if "fetcher" in self.__dict__:
             self.fetcher.close()  # type: ignore[attr-defined]
+        if self.cache is not None:
+            self.cache.close()
         self.manifest.close()
 
 

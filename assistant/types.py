@@ -148,6 +148,8 @@ class IndexReport(BaseModel):
     removed: int = 0
     duplicates: int = 0
     chunks_embedded: int = 0
+    embeddings_reused: int = Field(0, description="Of the chunks embedded, how many took their vector from the "
+                                   "embedding cache (the same text embedded before) instead of the model.")
     chunks_deleted: int = 0
     repaired: int = 0
     failed: list[Failure] = Field(default_factory=list)
@@ -170,7 +172,7 @@ class IndexReport(BaseModel):
     def merge(self, other: IndexReport) -> IndexReport:
         """Return one report summing this one and ``other``."""
         counts = {name: getattr(self, name) + getattr(other, name) for name in
-                  ("added", "updated", "unchanged", "removed", "duplicates", "chunks_embedded", "chunks_deleted",
+                  ("added", "updated", "unchanged", "removed", "duplicates", "chunks_embedded", "embeddings_reused", "chunks_deleted",
                    "repaired", "near_duplicates")}
         return IndexReport(**counts, failed=[*self.failed, *other.failed], warnings=[*self.warnings, *other.warnings],
                            sources=[*self.sources, *other.sources], seconds=self.seconds + other.seconds)

@@ -20,6 +20,7 @@ from ..loading.web import SourceRead, is_url
 from ..types import Article, ArticleInfo, Failure, IndexReport, Notice, SourceReport
 from .chunking import Chunk, Chunker, article_id, chunk_id
 from .embedding import Embedder
+from .embedding_cache import EmbeddingCache, encode_cached
 from .lock import IndexLock
 from .manifest import Manifest, WebChanges
 from .store import ChunkStore
@@ -64,7 +65,7 @@ class Indexer:
 
     def __init__(
         self, store: ChunkStore, manifest: Manifest, embedder: Embedder, chunker: Chunker, lock: IndexLock,
-        max_chars: int, max_bytes: int | None = None,
+        max_chars: int, max_bytes: int | None = None, cache: EmbeddingCache | None = None,
     ) -> None:
         self.store = store
         self.manifest = manifest
@@ -73,6 +74,7 @@ class Indexer:
         self.lock = lock
         self.max_chars = max_chars
         self.max_bytes = max_bytes
+        self.cache = cache  # vectors by text: a changed article's unchanged sentences are not encoded again
         self.pipeline_version = chunker.config.pipeline_version
         self._mutex = threading.Lock()
         self.listeners: list[Callable[[], None]] = []  # called after every run that changed the store
@@ -114,7 +116,8 @@ class Indexer:
                     report.warnings.extend(read.warnings)
                     # A feed lists recent stories: one dropping off it is not removed from the index.
                     batches.append(SourceBatch(read.url, read.articles, complete=False, web=read))
-                self._apply(batches, report, progress, web_polls={r.url for r in reads})
+                # Re-indexing every source reads the whole archive anyway: the store is checked chunk by chunk too.
+                self._apply(batches, report, progress, web_polls={r.url for r in reads}, check_store=not paths)
         report.seconds = time.perf_counter() - started
         return report
 
@@ -168,10 +171,10 @@ class Indexer:
         return info
 
     def _apply(self, batches: list[SourceBatch], report: IndexReport, progress: Progress | None,
-               web_polls: set[str] | None = None) -> None:
+               web_polls: set[str] | None = None, check_store: bool = False) -> None:
         old_entries = self.manifest.entries()
         old_rows = self.manifest.articles()
-        stored = self.store.metadata_by_id()
+        stored = self._stored(old_rows, check_store)
         present: dict[str, int] = {}
         for meta in stored.values():
             present[meta.get("article_id", "")] = present.get(meta.get("article_id", ""), 0) + 1
@@ -257,11 +260,15 @@ class Indexer:
         # (1) new chunks, embedded only when not already stored under the same content-addressed id.
         new = [p for p in planned if p[0].id not in stored]
         total = len(new)
+        if new:
+            self.manifest.mark_writing()
         step = min(256, self.store.max_batch)  # small steps: a killed run keeps most of its work
         for i in range(0, total, step):
             part = new[i : i + step]
             report_progress = (lambda d, i=i: progress("embedding", i + d, total)) if progress else None
-            vectors = self.embedder.encode([t for _, _, t in part], progress=report_progress)
+            vectors, reused = encode_cached(self.embedder.encode, self.cache, self.embedder.name,
+                                            self.embedder.dimension, [t for _, _, t in part], report_progress)
+            report.embeddings_reused += reused
             self.store.upsert(
                 [c.id for c, _, _ in part], vectors, [c.text for c, _, _ in part],
                 [chunk_metadata(row, c) for c, row, _ in part],
@@ -277,6 +284,10 @@ class Indexer:
             if meta.get("article_id") in live and meta.get("meta_hash") != rows[meta["article_id"]].meta_hash
         ]
         if stale:
+            self.manifest.mark_writing()
+            ids, step = [cid for cid, _ in stale], self.store.max_batch
+            full = {c.id: c.metadata for i in range(0, len(ids), step) for c in self.store.get(ids[i : i + step])}
+            stale = [(cid, full.get(cid, meta)) for cid, meta in stale]
             self.store.update_metadata(
                 [cid for cid, _ in stale],
                 [chunk_metadata(rows[m["article_id"]], Chunk(cid, m["article_id"], int(m["chunk"]), int(m["start"]),
@@ -320,6 +331,19 @@ class Indexer:
             report.chunks_deleted = len(orphans)
         if new or stale or orphans or entries != old_entries:
             self._notify()
+
+    def _stored(self, rows: dict[str, ArticleInfo], check: bool = False) -> dict[str, dict]:
+        """Return ``{chunk id: metadata}`` of the stored chunks.
+
+        Unless ``check``: when the last run ended cleanly (no writing mark) and the store holds exactly as many
+        chunks as the manifest names, the store is taken to hold those chunks, with the manifest's metadata hash,
+        and is not read, so that adding one article to a large archive costs what that article costs. Otherwise
+        every chunk's metadata is read, to repair what a killed run or a damaged store left."""
+        expected = sum(row.chunks for row in rows.values())
+        if not check and "writing" not in self.manifest.info() and self.store.count() == expected:
+            return {chunk_id(aid, i): {"article_id": aid, "chunk": i, "meta_hash": row.meta_hash}
+                    for aid, row in rows.items() for i in range(row.chunks)}
+        return self.store.metadata_by_id()
 
     def _group(self, fresh: dict[str, Article], live: set[str], rows: dict[str, ArticleInfo]
                ) -> list[tuple[str, str, bytes]]:

@@ -89,6 +89,13 @@ class Manifest:
             self._db.close()
 
     # -- facts about the index
+    def mark_writing(self) -> None:
+        """Record that the store is about to be written before the next commit (which clears the mark): a run
+        killed in between leaves the mark, and the next run then checks the store chunk by chunk."""
+        with self._lock:
+            self._db.execute("INSERT INTO info (key, value) VALUES ('writing', ?) "
+                             "ON CONFLICT(key) DO UPDATE SET value = excluded.value", (_now(),))
+
     def info(self) -> dict[str, str]:
         with self._lock:
             return dict(self._db.execute("SELECT key, value FROM info").fetchall())
@@ -277,6 +284,7 @@ class Manifest:
                     "INSERT INTO info (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
                     list((info | {"generation": generation}).items()),  # derived caches key on it
                 )
+                self._db.execute("DELETE FROM info WHERE key = 'writing'")
                 self._db.execute("COMMIT")
             except BaseException:
                 self._db.execute("ROLLBACK")

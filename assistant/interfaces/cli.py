@@ -165,7 +165,9 @@ def _print_report(data: dict, server: str | None = None) -> None:
     out.print(
         f"added {data['added']}, updated {data['updated']}, unchanged {data['unchanged']}, removed "
         f"{data['removed']}, duplicates {data['duplicates']}, near-duplicates {data.get('near_duplicates', 0)}; "
-        f"embedded {data['chunks_embedded']} chunks, deleted {data['chunks_deleted']}; {data['seconds']:.1f} s"
+        f"embedded {data['chunks_embedded']} chunks"
+        + (f" ({data['embeddings_reused']} from the embedding cache)" if data.get("embeddings_reused") else "")
+        + f", deleted {data['chunks_deleted']}; {data['seconds']:.1f} s"
         + (f" (by the server at {server})" if server else "")
     )
     for source in data.get("sources", []):
