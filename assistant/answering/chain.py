@@ -30,7 +30,7 @@ from .grounding import _GENERIC, _MARKER, _citation, check_answer
 from .judge import Judge
 from .llamacpp import LlamaCppChat
 from .passages import select_passages
-from .plans import Composed, Planner
+from .plans import Composed, Planner, full_name
 from .premises import coverage_note, uncovered_years, unknown_outlets
 from .prompts import NOT_IN_ARTICLES, Prompts
 from .questions import QuestionPlan, analyse
@@ -211,6 +211,7 @@ class Answerer:
                 return _refusal([*answer.notes, f"the answer does not give what the question asks for ({score:.2f})"])
         if not answer.refused:
             answer.short_answer = short_answer(turn.standalone, answer.text)
+            _name_in_full(answer, turn)
         return answer
 
     def _composed(self, turn: Turn, composed: Composed) -> Answer:
@@ -327,6 +328,24 @@ _NUMBER = re.compile(r"(?:[$£€]\s?)?\d[\d,.]*(?:\s?(?:%|percent|million|billi
 _DATE = re.compile(r"\b(?:(?:January|February|March|April|May|June|July|August|September|October|November|"
                    r"December)\s+\d{1,2}(?:,\s+\d{4})?|\d{4}-\d{2}-\d{2}|(?:Monday|Tuesday|Wednesday|Thursday|"
                    r"Friday|Saturday|Sunday)|(?:19|20)\d\d)\b")
+
+
+_WHO = re.compile(r"^\s*(?:who|whom|whose|which (?:person|executive|official|founder|ceo|player|author))\b", re.I)
+_SURNAME = re.compile(r"[A-Z][a-z]+(?:-[A-Z][a-z]+)?")
+
+
+def _name_in_full(answer: Answer, turn: Turn) -> None:
+    """Give a person asked for by a who-question in full, as the passages name them: a model's "Ellison [1]."
+    becomes "Caroline Ellison [1]." (the first name the passages most often put before the surname)."""
+    if not _WHO.match(turn.standalone) or not _SURNAME.fullmatch(answer.short_answer):
+        return
+    surname = answer.short_answer
+    full = full_name(surname, [p.text for p in turn.passages])
+    if full == surname:
+        return
+    answer.short_answer = full
+    answer.text = re.sub(rf"(?<![\w-])(?<!{re.escape(full.split()[0])} ){re.escape(surname)}(?![\w-])", full,
+                         answer.text, count=1)
 
 
 def short_answer(question: str, text: str) -> str:

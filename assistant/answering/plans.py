@@ -78,6 +78,16 @@ def _quote(p: Passage, n: int) -> str:
     return f"{_label(p)}: “{text.rstrip('.')}.” [{n}]"
 
 
+def full_name(surname: str, texts: list[str]) -> str:
+    """Return ``surname`` with the first name the texts most often put before it ("Ellison" -> "Caroline
+    Ellison"), or ``surname`` itself when they give none."""
+    pattern = re.compile(rf"\b([A-Z][a-z]+)\s+{re.escape(surname)}(?![\w-])")
+    found = Counter(m.group(1) for t in texts for m in pattern.finditer(t)
+                    if fold(m.group(1)) not in _NOT_NAMES and fold(m.group(1)) not in _TITLES
+                    and fold(m.group(1)) not in STOPWORDS)
+    return f"{found.most_common(1)[0][0]} {surname}" if found else surname
+
+
 class Planner:
     """Runs the plan of a yes/no, choice or entity question over the index; ``progress`` reports each step."""
 
@@ -239,17 +249,10 @@ class Planner:
     def _full_name(self, surname: str, passages: list[Passage]) -> str:
         """Return a person's full name for a surname the passages use alone ("Bankman-Fried" -> "Sam Bankman-Fried"):
         the first name the passages put before it, else the one the articles found for it most often use."""
-        pattern = re.compile(rf"\b([A-Z][a-z]+)\s+{re.escape(surname)}(?![\w-])")
-
-        def first_names(texts: list[str]) -> Counter[str]:
-            return Counter(m.group(1) for t in texts for m in pattern.finditer(t)
-                           if fold(m.group(1)) not in _NOT_NAMES and fold(m.group(1)) not in _TITLES
-                           and fold(m.group(1)) not in STOPWORDS)
-
-        found = first_names([p.text for p in passages])
-        if not found:
-            found = first_names([w.text for w in self.retriever.retrieve(surname, k=5).windows])
-        return f"{found.most_common(1)[0][0]} {surname}" if found else surname
+        found = full_name(surname, [p.text for p in passages])
+        if found == surname:
+            found = full_name(surname, [w.text for w in self.retriever.retrieve(surname, k=5).windows])
+        return found
 
     def _candidates(self, passages: list[Passage], plan: QuestionPlan) -> list[str]:
         asked = set(words(plan.question))
