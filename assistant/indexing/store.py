@@ -163,23 +163,35 @@ class ChunkStore:
             for i, doc, meta, emb in zip(page["ids"], page["documents"], page["metadatas"], page["embeddings"]):
                 yield i, doc or "", dict(meta or {}), np.asarray(emb, dtype=np.float32)
 
+    def _replacing(self, ids: list[str], metadatas: Sequence[dict]) -> list[dict]:
+        """Return ``metadatas`` with every key the stored chunk of the same id has and the new metadata lacks set to
+        None: Chroma's upsert and update merge metadata into what is stored, and None is how a key is removed."""
+        got = self.collection.get(ids=list(dict.fromkeys(ids)), include=["metadatas"])
+        stored = {i: m or {} for i, m in zip(got["ids"], got["metadatas"])}
+        return [dict.fromkeys(stored.get(i, {}).keys() - meta.keys()) | dict(meta) for i, meta in zip(ids, metadatas)]
+
     def upsert(self, ids: Sequence[str], embeddings: np.ndarray, texts: Sequence[str], metadatas: Sequence[dict]) -> None:
-        """Write chunks (replacing any with the same id), in batches the store accepts."""
+        """Write chunks, replacing any with the same id (its text, embedding and whole metadata), in batches the
+        store accepts."""
         step = self.max_batch
         for i in range(0, len(ids), step):
+            part = list(ids[i : i + step])
             self.collection.upsert(
-                ids=list(ids[i : i + step]),
+                ids=part,
                 embeddings=embeddings[i : i + step],
                 documents=list(texts[i : i + step]),
-                metadatas=list(metadatas[i : i + step]),
+                metadatas=self._replacing(part, metadatas[i : i + step]),
             )
 
     def update_metadata(self, ids: Sequence[str], metadatas: Sequence[dict]) -> None:
+        """Replace the whole metadata of these chunks (keys left out are removed); ids not stored are ignored."""
         step = self.max_batch
         for i in range(0, len(ids), step):
-            self.collection.update(ids=list(ids[i : i + step]), metadatas=list(metadatas[i : i + step]))
+            part = list(ids[i : i + step])
+            self.collection.update(ids=part, metadatas=self._replacing(part, metadatas[i : i + step]))
 
     def delete(self, ids: Sequence[str]) -> None:
+        """Delete the chunks with these ids, in batches; ids not stored are ignored."""
         step = self.max_batch
         ids = list(ids)
         for i in range(0, len(ids), step):
@@ -189,6 +201,48 @@ class ChunkStore:
         """Return the stored chunks with these ids, in the order asked (missing ids are skipped)."""
         if not ids:
             return []
-        got = self.collection.get(ids=list(ids), include=["documents", "metadatas"])
+        got = self.collection.get(ids=list(dict.fromkeys(ids)), include=["documents", "metadatas"])  # Chroma refuses repeats
         by_id = {i: StoredSentence(i, d or "", dict(m or {})) for i, d, m in zip(got["ids"], got["documents"], got["metadatas"])}
         return [by_id[i] for i in ids if i in by_id]
+
+    def embeddings(self, ids: Sequence[str]) -> dict[str, np.ndarray]:
+        """Return the stored embedding (float32) of each of these ids that exists, by id; missing ids are left out.
+        Fetched in batches of at most ``max_batch`` ids."""
+        wanted = list(dict.fromkeys(ids))  # Chroma's get refuses repeated ids
+        found: dict[str, np.ndarray] = {}
+        step = self.max_batch
+        for i in range(0, len(wanted), step):
+            got = self.collection.get(ids=wanted[i : i + step], include=["embeddings"])
+            for chunk, emb in zip(got["ids"], got["embeddings"]):
+                found[chunk] = np.asarray(emb, dtype=np.float32)
+        return found
+
+    def query(self, vectors: np.ndarray, k: int, where: dict | None = None) -> list[list[tuple[str, float]]]:
+        """Return, for each row of ``vectors`` (float32, L2-normalised, shape (n, dim)), the (id, cosine similarity)
+        of its ``k`` nearest stored chunks by Chroma's HNSW search, best first, keeping only the chunks whose
+        metadata passes ``where`` (a Chroma metadata filter; None or {} for none) when given.
+
+        Fewer than ``k`` come back when fewer are stored or pass ``where``; an empty store gives one empty list per
+        row. Raises ValueError when ``k`` < 1 or ``vectors`` is not 2-d, StoreUnavailable when the store fails
+        (an invalid ``where`` included).
+        """
+        vectors = np.asarray(vectors, dtype=np.float32)
+        if vectors.ndim != 2:
+            raise ValueError(f"vectors must have shape (n, dim), not {vectors.shape}")
+        if k < 1:
+            raise ValueError(f"k must be at least 1, not {k}")
+        if not len(vectors):
+            return []
+        # Chroma 1.5 returns what there is when n_results exceeds the count, but an n_results beyond u32 fails
+        # (and older versions raised): never ask for more than is stored.
+        n_results = min(k, self.count())
+        if n_results == 0:
+            return [[] for _ in range(len(vectors))]
+        results: list[list[tuple[str, float]]] = []
+        step = self.max_batch
+        for i in range(0, len(vectors), step):
+            got = self.collection.query(query_embeddings=vectors[i : i + step], n_results=n_results,
+                                        where=where or None, include=["distances"])
+            for row_ids, row_distances in zip(got["ids"], got["distances"]):
+                results.append([(chunk, 1.0 - float(d)) for chunk, d in zip(row_ids, row_distances)])
+        return results
