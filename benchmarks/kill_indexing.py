@@ -41,14 +41,16 @@ def _index(index_dir: Path, source: Path) -> dict:
 
 
 def _snapshot(index_dir: Path, questions: list[str]) -> dict:
-    """Return the store's chunk ids, the manifest's counts and the extractive answers (in a fresh process)."""
+    """Return the store's chunk ids, the lexical index's sentence ids, the manifest's counts and the extractive
+    answers (in a fresh process)."""
     code = f"""
 import json, sys
 from pathlib import Path
 from assistant import Assistant, Settings
 a = Assistant(Settings(index_dir=Path({str(index_dir)!r}), seed_sample=False, backend="extractive"))
+lexical = sorted(sid for _, sid, _ in a.components.manifest.lexical_rows())  # before any question
 answers = [a.ask(q) for q in json.loads(sys.argv[1])]
-print(json.dumps({{"ids": sorted(a.components.store.ids()), "stored": a.components.store.count(), "counts": a.components.manifest.counts(),
+print(json.dumps({{"ids": sorted(a.components.store.ids()), "lexical": lexical, "stored": a.components.store.count(), "counts": a.components.manifest.counts(),
                   "answers": [[x.text, [c.chunk_id for c in x.citations]] for x in answers]}}))
 """
     result = subprocess.run([sys.executable, "-c", code, json.dumps(questions)], capture_output=True, text=True,
@@ -108,6 +110,8 @@ def run(n_articles: int, kills: int, seed: int, workdir: Path) -> dict:
         "second_run_deleted": second_report["chunks_deleted"],
         "same_articles_and_chunks": after["counts"] == clean["counts"] and after["ids"] == clean["ids"]
         and after["stored"] == clean["stored"],
+        # the lexical index holds exactly the stored sentences, in the clean build and after the kills
+        "lexical_agrees": after["lexical"] == after["ids"] and clean["lexical"] == clean["ids"],
         "same_answers": after["answers"] == clean["answers"],
         "questions": len(questions),
     }

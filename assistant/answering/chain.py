@@ -331,19 +331,22 @@ _DATE = re.compile(r"\b(?:(?:January|February|March|April|May|June|July|August|S
 
 
 _WHO = re.compile(r"^\s*(?:who|whom|whose|which (?:person|executive|official|founder|ceo|player|author))\b", re.I)
-_SURNAME = re.compile(r"[A-Z][a-z]+(?:-[A-Z][a-z]+)?")
+# A lone surname: the whole short answer ("Ellison") or its subject ("Ellison was the CEO ...").
+_SURNAME = re.compile(r"([A-Z][a-z]+(?:-[A-Z][a-z]+)?)(?:$|\s+(?=[a-z]))")
 
 
 def _name_in_full(answer: Answer, turn: Turn) -> None:
-    """Give a person asked for by a who-question in full, as the passages name them: a model's "Ellison [1]."
-    becomes "Caroline Ellison [1]." (the first name the passages most often put before the surname)."""
-    if not _WHO.match(turn.standalone) or not _SURNAME.fullmatch(answer.short_answer):
+    """Give a person asked for by a who-question in full, as the passages name them: a model's "Ellison [1]." or
+    "Ellison was the CEO [1]." opens with "Caroline Ellison" (the first name the passages most often put before
+    the surname)."""
+    found = _SURNAME.match(answer.short_answer)
+    if not _WHO.match(turn.standalone) or not found:
         return
-    surname = answer.short_answer
+    surname = found.group(1)
     full = full_name(surname, [p.text for p in turn.passages])
     if full == surname:
         return
-    answer.short_answer = full
+    answer.short_answer = full + answer.short_answer[len(surname):]
     answer.text = re.sub(rf"(?<![\w-])(?<!{re.escape(full.split()[0])} ){re.escape(surname)}(?![\w-])", full,
                          answer.text, count=1)
 

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from ..loading import load_source
 from ..loading.web import SourceRead, is_url
+from ..text.terms import terms
 from ..types import Article, ArticleInfo, Failure, IndexReport, Notice, SourceReport
 from .chunking import Chunk, Chunker, article_id, chunk_id
 from .embedding import Embedder
@@ -58,6 +59,22 @@ def chunk_metadata(row: ArticleInfo, chunk: Chunk) -> dict:
         meta["published_at"] = row.published_iso
         meta["published_ts"] = row.published_at.timestamp()
     return meta
+
+
+def sentence_terms(store: ChunkStore, manifest: Manifest, rows: dict[str, ArticleInfo],
+                   skip: set[str] = frozenset()) -> dict[str, list[tuple[str, list[str]]]]:  # type: ignore[assignment]
+    """Return the sentences' terms of the indexed articles (``rows``) missing from the lexical index, read from the
+    store (an index built before the lexical index existed, or one whose manifest was restored)."""
+    missing = sorted(set(rows) - manifest.lexical_articles() - skip)
+    out: dict[str, list[tuple[str, list[str]]]] = {}
+    ids = [chunk_id(aid, i) for aid in missing for i in range(rows[aid].chunks)]
+    step = store.max_batch
+    found = {c.id: c.text for i in range(0, len(ids), step) for c in store.get(ids[i : i + step])}
+    for aid in missing:
+        chunk_ids = [chunk_id(aid, i) for i in range(rows[aid].chunks)]
+        if all(c in found for c in chunk_ids):
+            out[aid] = [(c, terms(found[c])) for c in chunk_ids]
+    return out
 
 
 class Indexer:
@@ -249,6 +266,7 @@ class Indexer:
             report.repaired = len({a for a in damaged if a in fresh})
 
         planned: list[tuple[Chunk, ArticleInfo, str]] = []  # (chunk, its article row, text to embed)
+        lexical: dict[str, list[tuple[str, list[str]]]] = {}  # article id -> its sentences' terms, for the manifest
         for n, (aid, article) in enumerate(to_chunk):
             if progress:
                 progress("chunking", n, len(to_chunk))
@@ -256,6 +274,7 @@ class Indexer:
             rows[aid] = self._row(aid, article, len(chunks), now)
             planned.extend((c, rows[aid], embedding_text(article.title, c.text, self.chunker.config.pack))
                            for c in chunks)
+            lexical[aid] = [(c.id, terms(c.text)) for c in chunks]
 
         # (1) new chunks, embedded only when not already stored under the same content-addressed id.
         new = [p for p in planned if p[0].id not in stored]
@@ -321,7 +340,9 @@ class Indexer:
         # (3) the manifest, in one transaction (with the web bookkeeping and the syndication rows).
         if progress:
             progress("writing", 0, 1)
-        self.manifest.commit(entries, rows, [b.source for b in batches], self._info(), web)
+        live_rows = {aid: rows[aid] for aid in set(entries.values())}
+        lexical.update(sentence_terms(self.store, self.manifest, live_rows, skip=set(lexical)))
+        self.manifest.commit(entries, rows, [b.source for b in batches], self._info(), web, lexical)
 
         # (4) chunks nothing references any more: old versions, removed articles, leftovers of interrupted runs.
         expected = {chunk_id(aid, i) for aid in live for i in range(rows[aid].chunks)}

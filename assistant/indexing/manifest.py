@@ -16,6 +16,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from ..types import ArticleInfo, FollowedSource
+from . import lexicon
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS info (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -83,6 +84,7 @@ class Manifest:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")
         self._db.executescript(_SCHEMA)
+        lexicon.create(self._db)
 
     def close(self) -> None:
         with self._lock:
@@ -120,6 +122,40 @@ class Manifest:
         with self._lock:
             row = self._db.execute(f"SELECT {_COLUMNS} FROM articles WHERE id = ?", (article_id,)).fetchone()
         return self._grouped([_info(row)])[0] if row else None
+
+    # -- the lexical index (indexing/lexicon.py), written by commit
+    def lexical_articles(self) -> set[str]:
+        """Return the ids of the articles whose sentences' terms are in the lexical index."""
+        with self._lock:
+            return lexicon.stored_articles(self._db)
+
+    def lexical_rows(self) -> list[tuple[int, str, int]]:
+        """Return ``(row, sentence id, number of terms)`` of every sentence in the lexical index."""
+        with self._lock:
+            return lexicon.rows(self._db)
+
+    def lexical_vocabulary(self) -> set[str]:
+        """Return every term some sentence of the lexical index holds."""
+        with self._lock:
+            return lexicon.vocabulary(self._db)
+
+    def postings(self, terms: list[str]) -> dict[str, list[tuple[int, int]]]:
+        """Return ``{term: [(row, count), ...]}`` from the lexical index."""
+        with self._lock:
+            return lexicon.postings(self._db, terms)
+
+    def add_sentences(self, sentences: dict[str, list[tuple[str, list[str]]]]) -> None:
+        """Add the terms of indexed articles missing from the lexical index (an index built before it existed), in
+        one transaction; articles the manifest no longer names are skipped."""
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                live = {r[0] for r in self._db.execute("SELECT id FROM articles")}
+                lexicon.write(self._db, sentences, live)
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
 
     # -- syndicated copies
     def groups(self) -> dict[str, str]:
@@ -248,6 +284,7 @@ class Manifest:
         touched_sources: Iterable[str],
         info: dict[str, str],
         web: WebChanges | None = None,
+        sentences: dict[str, list[tuple[str, list[str]]]] | None = None,
     ) -> str:
         """Replace the whole state with ``entries`` and ``articles`` (unreferenced articles are dropped), and apply
         ``web`` in the same transaction: the validators of a fetched page are never saved without the article read
@@ -279,6 +316,7 @@ class Manifest:
                 else:  # "NOT IN (NULL)" matches nothing: with no entry left, no source is left either
                     self._db.execute("DELETE FROM sources")
                 self._commit_web(web or WebChanges())
+                lexicon.write(self._db, sentences or {}, referenced)
                 generation = uuid.uuid4().hex
                 self._db.executemany(
                     "INSERT INTO info (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",

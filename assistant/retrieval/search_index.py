@@ -1,22 +1,31 @@
-"""The in-memory search index: every stored sentence with its article, its window and the window's embedding and
-BM25 statistics. Derived from the store (the one source of truth) when first needed and after each indexing run.
+"""The in-process search index: every stored sentence with its article, its window and the window's embedding.
+Derived from the store (the one source of truth) when first needed and after each indexing run; BM25 reads term
+postings from the lexical index on disk (indexing/lexicon.py), which the indexer keeps in the manifest's transaction.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
 import numpy as np
 
+from ..indexing.indexer import sentence_terms
 from ..indexing.manifest import Manifest
 from ..indexing.store import ChunkStore
 from ..text.terms import terms
-from .windows import WindowScorer, sentence_windows, window_embeddings
+from .lexical import MemoryPostings, PostingSource, StoredPostings, WindowScorer
+from .windows import sentence_windows, window_embeddings
 
-CACHE_FORMAT = 2
+log = logging.getLogger(__name__)
+# Given the search index's sentence ids in row order: the postings of its sentences and their term counts.
+Lexical = Callable[[list[str]], tuple[PostingSource, np.ndarray]]
+
+CACHE_FORMAT = 3
 
 
 @dataclass(frozen=True)
@@ -108,8 +117,9 @@ class SearchIndex:
 
     @classmethod
     def build(cls, rows: list[tuple[str, str, dict, np.ndarray]], unit_tokens: int, title_weight: float,
-              dimension: int) -> SearchIndex:
-        """Build from stored rows ``(id, text, metadata, embedding)`` of whole articles."""
+              dimension: int, lexical: Lexical | None = None) -> SearchIndex:
+        """Build from stored rows ``(id, text, metadata, embedding)`` of whole articles; term postings from
+        ``lexical`` (the lexical index on disk), else from the rows' texts."""
         by_article: dict[str, list[tuple[int, str, str, dict, np.ndarray]]] = {}
         for cid, text, meta, emb in rows:
             by_article.setdefault(meta["article_id"], []).append((int(meta.get("chunk", 0)), cid, text, meta, emb))
@@ -139,7 +149,13 @@ class SearchIndex:
         win_tokens = (prefix[whi.astype(np.int64) + 1] - prefix[wlo.astype(np.int64)]).astype(np.int32)
         sent_emb = np.vstack(embs).astype(np.float32) if embs else np.zeros((0, dimension), np.float32)
         win_emb = window_embeddings(sent_emb, sent_tokens, wlo, whi) if embs else sent_emb
-        scorer = WindowScorer(texts, terms, wlo, whi, sent_article, [x.title for x in articles], title_weight)
+        if lexical is None:
+            source = MemoryPostings(texts, terms)
+            source_lengths = source.lengths
+        else:
+            source, source_lengths = lexical(ids)
+        scorer = WindowScorer(source, source_lengths, terms, wlo, whi, sent_article, [x.title for x in articles],
+                              title_weight)
         outlet = np.array([x.source for x in articles], dtype=object)
         published = np.array([x.published_ts for x in articles], dtype=np.float64)
         art_dates = [x.published for x in articles]
@@ -191,11 +207,27 @@ class SearchIndexHolder:
     def _load_or_build(self, key: str) -> SearchIndex:
         # Built from the store, never loaded from a file: a pickle in the index folder would run the code of
         # anyone who can write that folder.
-        live = {row.id for row in self.manifest.articles().values()}
-        rows = [r for r in self.store.all_rows() if r[2].get("article_id") in live]
-        index = SearchIndex.build(rows, self.unit_tokens, self.title_weight, self.dimension)
+        articles = self.manifest.articles()
+        rows = [r for r in self.store.all_rows() if r[2].get("article_id") in articles]
+        missing = sentence_terms(self.store, self.manifest, articles)
+        if missing:  # an index built before the lexical index existed: its terms are written once
+            log.info("adding %d articles to the lexical index", len(missing))
+            self.manifest.add_sentences(missing)
+        index = SearchIndex.build(rows, self.unit_tokens, self.title_weight, self.dimension, self._stored)
         index.copies = self._copies({a.id for a in index.articles})
         return index
+
+    def _stored(self, ids: list[str]) -> tuple[PostingSource, np.ndarray]:
+        """Return the lexical index's postings mapped to the rows of ``ids``, and each row's number of terms."""
+        position = {sid: i for i, sid in enumerate(ids)}
+        stored = self.manifest.lexical_rows()
+        row_map = np.full(max((r for r, _, _ in stored), default=0) + 1, -1, np.int64)
+        lengths = np.zeros(len(ids), np.float32)
+        for row, sid, length in stored:
+            i = position.get(sid)
+            if i is not None:
+                row_map[row], lengths[i] = i, length
+        return StoredPostings(self.manifest.postings, row_map, self.manifest.lexical_vocabulary), lengths
 
     def _copies(self, present: set[str]) -> dict[str, tuple[str, tuple[str, ...]]]:
         """Return ``{article id: (group, outlets of the other copies)}`` for the indexed articles with a copy."""

@@ -39,6 +39,16 @@ def test_a_surname_answer_to_a_who_question_is_given_in_full() -> None:
     assert (answer.text, answer.short_answer) == ("Caroline Ellison [1].", "Caroline Ellison")
 
 
+def test_a_surname_as_the_subject_of_the_answer_is_given_in_full() -> None:
+    answer = _answer("Ellison was the CEO of Alameda Research [1].", "Ellison was the CEO of Alameda Research")
+    _name_in_full(answer, _turn("Who was the CEO of Alameda Research?"))
+    assert answer.text == "Caroline Ellison was the CEO of Alameda Research [1]."
+    assert answer.short_answer == "Caroline Ellison was the CEO of Alameda Research"
+    named = _answer("Alameda Research was run by Ellison [1].", "Alameda Research was run by Ellison")
+    _name_in_full(named, _turn("Who ran Alameda Research?"))  # not a lone surname first: unchanged
+    assert named.text == "Alameda Research was run by Ellison [1]."
+
+
 def test_only_who_questions_and_one_word_names_are_changed() -> None:
     what = _answer("Ellison [1].", "Ellison")
     _name_in_full(what, _turn("What did the witness say?"))

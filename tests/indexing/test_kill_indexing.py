@@ -1,5 +1,5 @@
 """SIGKILL at random moments while `assistant index` runs, several times in a row: the next run converges to the
-same articles, chunks and answers as a clean build (the long version is benchmarks/kill_indexing.py)."""
+same articles, chunks, lexical index and answers as a clean build (the long version is benchmarks/kill_indexing.py)."""
 
 import json
 import subprocess
@@ -18,5 +18,5 @@ def test_killed_indexing_converges(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr[-3000:]
     data = json.loads(result.stdout)
     assert data["kills_made"] == 4 and data["kills_during_indexing"] >= 2
-    assert data["same_articles_and_chunks"] and data["same_answers"]
+    assert data["same_articles_and_chunks"] and data["same_answers"] and data["lexical_agrees"]
     assert data["second_run_embedded"] == 0 and data["second_run_deleted"] == 0

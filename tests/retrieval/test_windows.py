@@ -7,7 +7,8 @@ import math
 import numpy as np
 import pytest
 
-from assistant.retrieval.windows import WindowScorer, sentence_windows, window_embeddings
+from assistant.retrieval.lexical import WindowScorer
+from assistant.retrieval.windows import sentence_windows, window_embeddings
 
 pytestmark = pytest.mark.unit
 
@@ -97,7 +98,7 @@ def tokenize(text: str) -> list[str]:
 
 
 def _scorer(title_weight: float = 0.5, k1: float = 1.2, b: float = 0.75) -> WindowScorer:
-    return WindowScorer(SENTENCES, tokenize, WLO, WHI, ARTICLE, TITLES, title_weight, k1, b)
+    return WindowScorer.from_texts(SENTENCES, tokenize, WLO, WHI, ARTICLE, TITLES, title_weight, k1, b)
 
 
 def reference_bm25(query: str, title_weight: float, k1: float = 1.2, b: float = 0.75) -> list[float]:
@@ -199,7 +200,7 @@ def test_term_idf_and_document_frequency() -> None:
 
 def test_unknown_terms_score_nothing() -> None:
     scorer = _scorer()
-    assert scorer.term_ids("zebra apple zebra") == [scorer.vocab["apple"]]
+    assert scorer.term_ids("zebra apple zebra") == ["apple"]
     got = scorer.scores_multi(["zebra", "", "zebra apple"])
     np.testing.assert_array_equal(got[:, 0], np.zeros(5))
     np.testing.assert_array_equal(got[:, 1], np.zeros(5))
@@ -208,7 +209,7 @@ def test_unknown_terms_score_nothing() -> None:
 
 def test_empty_scorer() -> None:
     empty = np.array([], np.int64)
-    scorer = WindowScorer([], tokenize, empty, empty, empty, [], 1.0)
+    scorer = WindowScorer.from_texts([], tokenize, empty, empty, empty, [], 1.0)
     assert scorer.scores_multi(["apple"]).shape == (0, 1)
     assert scorer.document_frequency("apple") == 0
     assert scorer.term_idf("apple") == pytest.approx(math.log(1 + 0.5 / 0.5))
