@@ -80,8 +80,10 @@ class Components:
                                max_chars=settings.max_article_chars, max_bytes=settings.max_file_bytes,
                                cache=self.cache)
         self.retrieval = parts.retrieval or RetrievalConfig()
+        # Packed chunks are embedded with their title: their vectors are not a sentence's, and stay in memory.
         self.search = SearchIndexHolder(self.store, self.manifest, self.retrieval.unit_tokens,
-                                        self.retrieval.title_weight)
+                                        self.retrieval.title_weight, embedder=self.embedder,
+                                        cache=None if self.chunker.config.pack else self.cache)
         self.indexer.listeners.append(self.search.mark_stale)
         self.indexer.web = lambda: self.web_reader
         self.indexer.syndication = lambda: syndication_index(settings)

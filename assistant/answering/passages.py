@@ -1,9 +1,9 @@
 """From retrieved windows to short numbered passages: the sentences that best answer the question, best first.
 
 Short passages keep the local model's prompt small (time to first token) and make each citation point at the
-exact sentences the answer rests on. Sentences are scored with their stored embeddings against the question's
-vector (no encoding at question time) plus the share of the question's rare terms they hold; small models lean on
-passage [1], so the best passage comes first.
+exact sentences the answer rests on. Sentences are scored with their stored embeddings (from the embedding cache)
+against the question's vector (no encoding at question time) plus the share of the question's rare terms they hold;
+small models lean on passage [1], so the best passage comes first.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ def select_passages(question: str, retrieved: Retrieved, n: int, max_tokens: int
         lo, hi = unit.rows
         rows = np.arange(lo, hi + 1)
         lexical = np.array([sum(idf(t) for t in focus & set(terms(index.sent_text[r]))) for r in rows]) / total_idf
-        dense = index.sent_emb[rows] @ retrieved.query_vector if retrieved.query_vector is not None else 0.0
+        dense = index.sentence_vectors(rows) @ retrieved.query_vector if retrieved.query_vector is not None else 0.0
         prior = RANK_PRIOR * (1 - rank / len(retrieved.windows))
         scores = dense + LEXICAL_WEIGHT * lexical + prior
         candidates += [(float(s), int(r), lo, hi) for s, r in zip(scores, rows)]

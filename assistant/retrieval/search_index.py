@@ -14,6 +14,8 @@ from datetime import date, datetime
 
 import numpy as np
 
+from ..indexing.embedding import Embedder
+from ..indexing.embedding_cache import EmbeddingCache, encode_cached
 from ..indexing.indexer import sentence_terms
 from ..indexing.manifest import Manifest
 from ..indexing.store import ChunkStore
@@ -63,7 +65,6 @@ class SearchIndex:
     wlo: np.ndarray
     whi: np.ndarray
     win_tokens: np.ndarray
-    sent_emb: np.ndarray
     win_emb: np.ndarray
     scorer: WindowScorer
     win_outlet: np.ndarray
@@ -74,6 +75,15 @@ class SearchIndex:
     # Syndicated copies: article id -> (its syndication group, the outlets of the other indexed copies), for the
     # articles that have a copy. Filled from the manifest by SearchIndexHolder (the store does not know groups).
     copies: dict[str, tuple[str, tuple[str, ...]]] = field(default_factory=dict)
+    # Sentence texts -> their vectors (the embedding cache); None: the vectors are kept in ``sent_emb``.
+    lookup: Callable[[list[str]], np.ndarray] | None = None
+    sent_emb: np.ndarray | None = None
+
+    def sentence_vectors(self, rows: np.ndarray) -> np.ndarray:
+        """Return the embeddings of sentence rows ``rows`` (float32, unit length)."""
+        if self.lookup is None:
+            return self.sent_emb[rows]
+        return self.lookup([self.sent_text[int(r)] for r in rows])
 
     def group_of(self, article: int) -> str:
         """Return the syndication group of article row ``article`` (its id when it has no indexed copy)."""
@@ -117,9 +127,11 @@ class SearchIndex:
 
     @classmethod
     def build(cls, rows: list[tuple[str, str, dict, np.ndarray]], unit_tokens: int, title_weight: float,
-              dimension: int, lexical: Lexical | None = None) -> SearchIndex:
+              dimension: int, lexical: Lexical | None = None,
+              lookup: Callable[[list[str]], np.ndarray] | None = None) -> SearchIndex:
         """Build from stored rows ``(id, text, metadata, embedding)`` of whole articles; term postings from
-        ``lexical`` (the lexical index on disk), else from the rows' texts."""
+        ``lexical`` (the lexical index on disk), else from the rows' texts. With ``lookup`` (texts -> vectors, the
+        embedding cache) the sentences' vectors are not kept in memory, only their windows'."""
         by_article: dict[str, list[tuple[int, str, str, dict, np.ndarray]]] = {}
         for cid, text, meta, emb in rows:
             by_article.setdefault(meta["article_id"], []).append((int(meta.get("chunk", 0)), cid, text, meta, emb))
@@ -163,7 +175,8 @@ class SearchIndex:
         return cls(
             articles=articles, sent_ids=ids, sent_text=texts, sent_sep=seps, sent_article=sent_article,
             sent_start=np.array(starts, np.int64), sent_end=np.array(ends, np.int64), sent_tokens=sent_tokens,
-            art_lo=art_lo, art_hi=art_hi, wlo=wlo, whi=whi, win_tokens=win_tokens, sent_emb=sent_emb, win_emb=win_emb,
+            art_lo=art_lo, art_hi=art_hi, wlo=wlo, whi=whi, win_tokens=win_tokens, win_emb=win_emb,
+            lookup=lookup, sent_emb=None if lookup is not None else sent_emb,
             scorer=scorer,
             win_outlet=outlet[sent_article] if len(sent_article) else np.array([], dtype=object),
             win_published_ts=published[sent_article] if len(sent_article) else np.array([], np.float64),
@@ -172,12 +185,26 @@ class SearchIndex:
         )
 
 
+def _release_memory() -> None:
+    """Give the heap freed by a build (the store's rows, the old index) back to the system (glibc only)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc: the memory is reused by the process instead
+        pass
+
+
 class SearchIndexHolder:
     """Holds the current SearchIndex; rebuilt lazily after the store changed, cached on disk per manifest state."""
 
     def __init__(self, store: ChunkStore, manifest: Manifest, unit_tokens: int,
-                 title_weight: float, dimension: int = 384) -> None:
+                 title_weight: float, dimension: int = 384, cache: EmbeddingCache | None = None,
+                 embedder: Embedder | None = None) -> None:
+        """With ``cache`` (and the ``embedder`` whose vectors it holds) sentence vectors are looked up there
+        rather than kept in memory; the stored sentences' vectors are added to it when missing."""
         self.store, self.manifest = store, manifest
+        self.cache, self.embedder = cache, embedder
         self.unit_tokens, self.title_weight, self.dimension = unit_tokens, title_weight, dimension
         self._index: SearchIndex | None = None
         self._key: str | None = None
@@ -202,6 +229,7 @@ class SearchIndexHolder:
             if self._index is None or self._key != key:
                 self._index = self._load_or_build(key)
                 self._key = key
+                _release_memory()
             return self._index
 
     def _load_or_build(self, key: str) -> SearchIndex:
@@ -213,9 +241,33 @@ class SearchIndexHolder:
         if missing:  # an index built before the lexical index existed: its terms are written once
             log.info("adding %d articles to the lexical index", len(missing))
             self.manifest.add_sentences(missing)
-        index = SearchIndex.build(rows, self.unit_tokens, self.title_weight, self.dimension, self._stored)
+        lookup = None
+        if self.cache is not None and self.embedder is not None:
+            self._fill_cache(rows)
+            lookup = self._lookup
+        index = SearchIndex.build(rows, self.unit_tokens, self.title_weight, self.dimension, self._stored, lookup)
         index.copies = self._copies({a.id for a in index.articles})
         return index
+
+    def _fill_cache(self, rows: list[tuple[str, str, dict, np.ndarray]]) -> None:
+        """Add the stored vectors of sentences the embedding cache lacks (an index built before it existed)."""
+        name = self.embedder.name  # type: ignore[union-attr]
+        texts = [text for _, text, _, _ in rows]
+        if not rows or self.cache.count(name) >= len(set(texts)):  # type: ignore[union-attr]
+            return
+        found = self.cache.get(name, texts, len(rows[0][3]))  # type: ignore[union-attr]
+        missing = [i for i in range(len(rows)) if i not in found]
+        if missing:
+            self.cache.put(name, [texts[i] for i in missing],  # type: ignore[union-attr]
+                           np.vstack([rows[i][3] for i in missing]))
+
+    def _lookup(self, texts: list[str]) -> np.ndarray:
+        """Return the vectors of sentence texts from the embedding cache (encoding any it lacks)."""
+        embedder = self.embedder
+        assert embedder is not None
+        dimension = self._index.win_emb.shape[1] if self._index is not None else embedder.dimension
+        vectors, _ = encode_cached(embedder.encode, self.cache, embedder.name, dimension, texts)
+        return vectors
 
     def _stored(self, ids: list[str]) -> tuple[PostingSource, np.ndarray]:
         """Return the lexical index's postings mapped to the rows of ``ids``, and each row's number of terms."""

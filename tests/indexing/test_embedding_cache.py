@@ -142,3 +142,17 @@ def test_adding_an_article_does_not_read_the_whole_store(assistant: Assistant, t
     # Re-indexing every source always checks the store chunk by chunk.
     assistant.index()
     assert reads == [1, 1]
+
+
+def test_the_search_index_takes_sentence_vectors_from_the_cache(settings, embedder) -> None:
+    for cached in (True, False):
+        a = Assistant(settings.model_copy(update={"embedding_cache": cached}), Parts(embedder=embedder))
+        a.index([SAMPLE])
+        index = a.components.search.index
+        stored = {cid: emb for cid, _, _, emb in a.components.store.all_rows()}
+        expected = np.vstack([stored[cid] for cid in index.sent_ids])
+        # With the cache the vectors are not held in memory, and they are the stored ones all the same.
+        assert (index.sent_emb is None) == cached
+        np.testing.assert_allclose(index.sentence_vectors(np.arange(len(index))), expected, atol=1e-6)
+        a.close()
+        reset_index(settings)
