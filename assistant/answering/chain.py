@@ -22,7 +22,7 @@ from ..retrieval.retriever import Retrieved, Retriever
 from ..retrieval.search_index import SearchIndexHolder
 from ..settings import Settings
 from ..text.sentences import sentence_spans
-from ..text.terms import question_terms, terms
+from ..text.terms import question_terms, terms, words
 from ..types import REFUSAL, Answer, Event, Filters, Passage
 from .backends import Backends, as_backend_error
 from .extractive import extractive_draft
@@ -40,6 +40,8 @@ from .rewrite import llm_rewrite, needs_context, normalise_history, rule_rewrite
 UNKNOWN_TERM_RESCUE = 0.55
 DENSE_FLOOR = 0.15  # below this nothing retrieved is about the question
 SHORT_REFUSAL = "The articles don't say."
+QUOTE_COVERAGE = 0.8  # sentences quoted after a model's refusal must hold this much of the question (dev plain)
+SAME_WORD = 0.6  # two single words this close (cosine) are one word said otherwise: "officers"/"police", "take"/"took"
 ANSWERS_QUESTION = 0.5  # a model answer to a question with a word no article uses must be judged to answer it
 VERIFIED = 0.8  # a model-written sentence stands when the narrow check's yes-probability reaches this (claims set)
 
@@ -134,6 +136,23 @@ class Answerer:
             return f"no indexed article mentions {', '.join(repr(t) for t in unknown)}"
         return None
 
+    def _focus_coverage(self, question: str, text: str) -> float:
+        """Return the idf-weighted share of the question's own terms (not its question words) that ``text`` holds,
+        a term counting as held when a word of ``text`` says it otherwise (a synonym or another form of the word:
+        cosine >= SAME_WORD between the two single words)."""
+        snapshot = self.search.index
+        focus = _focus_terms(question)
+        have = set(terms(text))
+        missing = [t for t in focus if t not in have]
+        mine = sorted({w for w in words(text) if terms(w)})
+        if missing and mine:
+            asked = {t: w for w in words(question) for t in terms(w)}  # stem -> the question's own word
+            vectors = self.embedder.encode([asked.get(t, t) for t in missing] + mine)
+            similar = vectors[len(missing):] @ vectors[: len(missing)].T  # (text words, missing terms)
+            have |= {t for j, t in enumerate(missing) if float(similar[:, j].max()) >= SAME_WORD}
+        weight = sum(snapshot.idf(t) for t in focus)
+        return sum(snapshot.idf(t) for t in focus if t in have) / weight if weight else 1.0
+
     def _best_sentence_similarity(self, question: str, passages: list[Passage]) -> float:
         sentences = [p.text[s:e] for p in passages for s, e in sentence_spans(p.text)]
         if not sentences:
@@ -188,16 +207,19 @@ class Answerer:
         elif answer.refused and turn.backend != "extractive":
             # The model found nothing it could support, yet the question passed the answerability checks: small
             # models miss answers worded differently from the question. Quote the best-supporting sentences when
-            # they clear the extractive threshold and are judged to answer it;
-            # they are checked like any draft.
+            # they clear the extractive threshold, hold most of the question's terms (or words that say them
+            # otherwise) and are judged to answer it; they are checked like any draft.
             quoted = check_answer(extractive_draft(turn.standalone, turn.passages, self.embedder,
                                                    self.search.index.idf), turn.passages, turn.standalone)
-            score = judge.answers(turn.standalone, _MARKER.sub("", quoted.text)) if not quoted.refused else 0.0
+            covered = self._focus_coverage(turn.standalone, _MARKER.sub("", quoted.text)) if not quoted.refused \
+                else 0.0
+            score = judge.answers(turn.standalone, _MARKER.sub("", quoted.text)) \
+                if not quoted.refused and covered >= QUOTE_COVERAGE else 0.0
             if not quoted.refused and score < ANSWERS_QUESTION:
                 # Related sentences are no answer: the refusal stands (the sources stay shown as related reading).
                 answer.notes = [*answer.notes, f"the best-matching sentences do not give what the question asks for "
-                                f"(judged {score:.2f}): not quoted as an answer; the sources found are shown as "
-                                "related reading"]
+                                f"(they hold {covered:.0%} of its terms; judged {score:.2f}): not quoted as an "
+                                "answer; the sources found are shown as related reading"]
             elif not quoted.refused:
                 quoted.notes = [*answer.notes, "the model gave no supported answer: these are the article sentences "
                                 "that best match the question, quoted"]
