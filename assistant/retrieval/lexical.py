@@ -88,6 +88,7 @@ class WindowScorer:
         self.sent_article = sent_article.astype(np.int64)
         self.k1, self.b, self.title_weight = k1, b, title_weight
         self._cache: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self.cached_terms = _CACHED_TERMS
         self._lock = threading.Lock()
         title_words = [tokenize(t) for t in titles]
         known = source.known(sorted({w for words in title_words for w in words})) if self.n else set()
@@ -116,13 +117,16 @@ class WindowScorer:
 
     def _postings(self, terms: Sequence[str]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
         with self._lock:
-            missing = [t for t in terms if t not in self._cache]
-        found = self.source.postings(missing) if missing else {}
-        with self._lock:
-            if len(self._cache) + len(found) > _CACHED_TERMS:
-                self._cache.clear()
-            self._cache.update(found)
-            return {t: self._cache.get(t) or found[t] for t in terms}
+            out = {t: self._cache[t] for t in terms if t in self._cache}
+        missing = [t for t in terms if t not in out]
+        if missing:
+            found = self.source.postings(missing)
+            out.update(found)
+            with self._lock:
+                if len(self._cache) + len(found) > self.cached_terms:
+                    self._cache.clear()
+                self._cache.update(found)
+        return out
 
     def document_frequency(self, term: str) -> int:
         """Return how many sentences hold ``term`` (a stemmed term)."""

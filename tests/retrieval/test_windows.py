@@ -213,3 +213,14 @@ def test_empty_scorer() -> None:
     assert scorer.scores_multi(["apple"]).shape == (0, 1)
     assert scorer.document_frequency("apple") == 0
     assert scorer.term_idf("apple") == pytest.approx(math.log(1 + 0.5 / 0.5))
+
+
+def test_postings_cache_is_bounded_and_answers_the_same() -> None:
+    scorer = _scorer()
+    scorer.cached_terms = 2
+    first = scorer.scores_multi(["apple cherry date"])
+    assert len(scorer._cache) <= 3
+    again = scorer.scores_multi(["apple cherry date", "fig egg banana"])  # evicts and refills the cache
+    np.testing.assert_array_equal(again[:, 0], first[:, 0])
+    assert len(scorer._cache) <= 3
+    np.testing.assert_array_equal(scorer.scores_multi(["fig egg banana"])[:, 0], again[:, 1])
