@@ -10,7 +10,7 @@ steps (answering/plans.py); anything else by the model's draft (LCEL: prompt | m
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -120,8 +120,7 @@ class Answerer:
             return f"no indexed article covers {', '.join(map(str, years))}. {coverage_note(snapshot.coverage)}"
         focus = _focus_terms(question)
         passage_terms = {t for p in passages for t in terms(p.text)}
-        weight = sum(snapshot.idf(t) for t in focus) or 1.0
-        lexical_coverage = sum(snapshot.idf(t) for t in focus if t in passage_terms) / weight
+        lexical_coverage = _share(focus, passage_terms, snapshot.idf, empty=0.0)
         if retrieved.best_dense < DENSE_FLOOR and lexical_coverage < 0.5:
             return "nothing retrieved is about the question"
         unknown = [t for t in focus if not snapshot.knows(t)]
@@ -150,8 +149,7 @@ class Answerer:
             vectors = self.embedder.encode([asked.get(t, t) for t in missing] + mine)
             similar = vectors[len(missing):] @ vectors[: len(missing)].T  # (text words, missing terms)
             have |= {t for j, t in enumerate(missing) if float(similar[:, j].max()) >= SAME_WORD}
-        weight = sum(snapshot.idf(t) for t in focus)
-        return sum(snapshot.idf(t) for t in focus if t in have) / weight if weight else 1.0
+        return _share(focus, have, snapshot.idf, empty=1.0)
 
     def _best_sentence_similarity(self, question: str, passages: list[Passage]) -> float:
         sentences = [p.text[s:e] for p in passages for s, e in sentence_spans(p.text)]
@@ -211,10 +209,9 @@ class Answerer:
             # otherwise) and are judged to answer it; they are checked like any draft.
             quoted = check_answer(extractive_draft(turn.standalone, turn.passages, self.embedder,
                                                    self.search.index.idf), turn.passages, turn.standalone)
-            covered = self._focus_coverage(turn.standalone, _MARKER.sub("", quoted.text)) if not quoted.refused \
-                else 0.0
-            score = judge.answers(turn.standalone, _MARKER.sub("", quoted.text)) \
-                if not quoted.refused and covered >= QUOTE_COVERAGE else 0.0
+            plain = _MARKER.sub("", quoted.text)
+            covered = self._focus_coverage(turn.standalone, plain) if not quoted.refused else 0.0
+            score = judge.answers(turn.standalone, plain) if not quoted.refused and covered >= QUOTE_COVERAGE else 0.0
             if not quoted.refused and score < ANSWERS_QUESTION:
                 # Related sentences are no answer: the refusal stands (the sources stay shown as related reading).
                 answer.notes = [*answer.notes, f"the best-matching sentences do not give what the question asks for "
@@ -339,6 +336,12 @@ def one_citation_per_story(text: str, passages: Sequence[Passage]) -> tuple[str,
 def _focus_terms(question: str) -> list[str]:
     """Return the question's own terms: not its question words, nor words every answer uses ("article", "report")."""
     return [t for t in dict.fromkeys(terms(question)) if t not in question_terms() and t not in _GENERIC]
+
+
+def _share(focus: list[str], held: set[str], idf: Callable[[str], float], empty: float) -> float:
+    """Return the idf-weighted share of the ``focus`` terms in ``held`` (``empty`` when they weigh nothing)."""
+    weight = sum(idf(t) for t in focus)
+    return sum(idf(t) for t in focus if t in held) / weight if weight else empty
 
 
 def _refusal(notes: list[str]) -> Answer:

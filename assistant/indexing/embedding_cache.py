@@ -81,11 +81,6 @@ class EmbeddingCache:
                 return int(self._db.execute("SELECT count(*) FROM vectors").fetchone()[0])
             return int(self._db.execute("SELECT count(*) FROM vectors WHERE model = ?", (model,)).fetchone()[0])
 
-    def clear(self) -> None:
-        """Forget every cached vector."""
-        with self._lock:
-            self._db.execute("DELETE FROM vectors")
-
 
 def encode_cached(encode: Callable[..., np.ndarray], cache: EmbeddingCache | None, model: str, dimension: int,
                   texts: Sequence[str], progress: Callable[[int], None] | None = None) -> tuple[np.ndarray, int]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -62,10 +62,10 @@ def chunk_metadata(row: ArticleInfo, chunk: Chunk) -> dict:
 
 
 def sentence_terms(store: ChunkStore, manifest: Manifest, rows: dict[str, ArticleInfo],
-                   skip: set[str] = frozenset()) -> dict[str, list[tuple[str, list[str]]]]:  # type: ignore[assignment]
+                   skip: Collection[str] = ()) -> dict[str, list[tuple[str, list[str]]]]:
     """Return the sentences' terms of the indexed articles (``rows``) missing from the lexical index, read from the
     store (an index built before the lexical index existed, or one whose manifest was restored)."""
-    missing = sorted(set(rows) - manifest.lexical_articles() - skip)
+    missing = sorted(set(rows) - manifest.lexical_articles() - set(skip))
     out: dict[str, list[tuple[str, list[str]]]] = {}
     ids = [chunk_id(aid, i) for aid in missing for i in range(rows[aid].chunks)]
     step = store.max_batch
@@ -341,7 +341,7 @@ class Indexer:
         if progress:
             progress("writing", 0, 1)
         live_rows = {aid: rows[aid] for aid in set(entries.values())}
-        lexical.update(sentence_terms(self.store, self.manifest, live_rows, skip=set(lexical)))
+        lexical.update(sentence_terms(self.store, self.manifest, live_rows, skip=lexical))
         self.manifest.commit(entries, rows, [b.source for b in batches], self._info(), web, lexical)
 
         # (4) chunks nothing references any more: old versions, removed articles, leftovers of interrupted runs.
