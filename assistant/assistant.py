@@ -178,6 +178,7 @@ class Assistant:
         """Follow a feed, sitemap or site: ``index()`` with no path and the server's poller poll it from now on
         (nothing is fetched here). Raises InvalidRequest for a URL that is not http(s) or past the limit."""
         cleaned = self._source_url(url)
+        self._c.indexer.ensure_writable()
         known = {f.url: f for f in self._c.manifest.followed()}
         if cleaned not in known and len(known) >= self.settings.max_followed_sources:
             raise InvalidRequest("url", f"{len(known)} sources are followed already; the limit is "
@@ -189,6 +190,7 @@ class Assistant:
         """Stop following ``url``; with ``delete_articles`` also remove the articles only it brought in (else they
         stay indexed). Raises NotFound when it is not followed, IndexBusy."""
         cleaned = self._source_url(url)
+        self._c.indexer.ensure_writable()
         if not self._c.manifest.unfollow(cleaned):
             raise NotFound("url", f"{cleaned} is not a followed source")
         if delete_articles:
@@ -207,7 +209,7 @@ class Assistant:
         in a background thread of this process, through the same indexer as every other write (one at a time).
         Returns False when no interval is set. Stopped by ``stop_polling`` or ``close``."""
         interval = interval or self.settings.poll_interval
-        if not interval or self._poller is not None:
+        if not interval or self._poller is not None or self._c.mirror is not None:
             return False
         self._poll_stop.clear()
 
@@ -286,7 +288,11 @@ class Assistant:
         return deleted
 
     def seed_if_empty(self) -> bool:
-        """Index the bundled sample article when the index holds nothing. Returns True when it did."""
+        """Index the bundled sample article when the index holds nothing. Returns True when it did. A read replica
+        mirrors its collection instead (and returns False)."""
+        if self._c.mirror is not None:
+            self._c.mirror.sync()
+            return False
         if not self.settings.seed_sample:
             return False
         with self._seed_lock:
@@ -361,6 +367,7 @@ class Assistant:
     # -- inspection
     def stats(self) -> Stats:
         c = self._c
+        c.refresh()
         articles, chunks = c.manifest.counts()
         info = c.manifest.info()
         return Stats(
@@ -384,6 +391,7 @@ class Assistant:
 
     def outlets(self) -> list[tuple[str, int]]:
         """Return ``(outlet, article count)`` pairs, most articles first."""
+        self._c.refresh()
         return self._c.manifest.outlets()
 
     def articles(self, text: str = "", sources: Sequence[str] = (), after: str | datetime | None = None,
@@ -391,6 +399,7 @@ class Assistant:
                  offset: int = 0) -> tuple[int, list[ArticleInfo]]:
         """Return ``(total matching, one page of articles)``, newest first; ``after``/``before`` bound the
         publication date. Raises InvalidRequest naming a date that is no date."""
+        self._c.refresh()
         return self._c.manifest.search_articles(text, sources, _date_bound("published_after", after),
                                                 _date_bound("published_before", before), limit, offset)
 
@@ -403,11 +412,13 @@ class Assistant:
         return ArticleDetail(**row.model_dump(), meta_hash=row.meta_hash, text=text)
 
     def article(self, article_id: str) -> ArticleInfo | None:
+        self._c.refresh()
         return self._c.manifest.article(article_id)
 
     def article_text(self, article_id: str, max_sentences: int | None = None) -> str | None:
         """Return an article's text rebuilt from its stored sentences (only the first ``max_sentences`` when
         given), or None when no article has that id."""
+        self._c.refresh()
         row = self._c.manifest.article(article_id)
         if row is None:
             return None

@@ -10,13 +10,14 @@ from functools import cached_property
 from .answering.backends import Backends
 from .answering.chain import Answerer
 from .answering.prompts import Prompts, prompts_dir
-from .errors import InvalidRequest, StoreUnavailable
+from .errors import ConfigurationError, InvalidRequest, StoreUnavailable
 from .indexing.chunking import Chunker, ChunkingConfig, TokenCounter, make_token_counter
 from .indexing.embedding import Embedder, resolve_model
 from .indexing.embedding_cache import EmbeddingCache
 from .indexing.indexer import Indexer
 from .indexing.lock import IndexLock
 from .indexing.manifest import Manifest
+from .indexing.replica import Mirror
 from .indexing.store import ChunkStore, make_client
 from .retrieval.retriever import RetrievalConfig, Retriever, parse_overrides
 from .retrieval.search_index import SearchIndexHolder
@@ -72,7 +73,10 @@ class Components:
             make_client(settings.chroma_dir, settings.chroma_url, settings.chroma_secret), settings.collection,
             self.model_name)
         self.manifest = Manifest(settings.manifest_path)
-        if settings.chroma_url:
+        self.mirror: Mirror | None = None
+        if settings.replica:
+            self.mirror = replica_of(settings, self.store, self.manifest)
+        elif settings.chroma_url:
             claim_collection(settings, self.store)
         self.lock = IndexLock(settings.index_dir, holder=lock_holder, url=server_url)
         self.cache = EmbeddingCache(settings.embedding_cache_path) if settings.embedding_cache else None
@@ -85,6 +89,10 @@ class Components:
                                         self.retrieval.title_weight, embedder=self.embedder,
                                         cache=None if self.chunker.config.pack else self.cache)
         self.indexer.listeners.append(self.search.mark_stale)
+        if self.mirror is not None:
+            self.indexer.read_only = (f"this server is a read replica of the collection {settings.collection!r} on "
+                                      f"{settings.chroma_url}: send articles to the index folder that owns it")
+            self.search.refresh = self.mirror.maybe_sync
         self.indexer.web = lambda: self.web_reader
         self.indexer.syndication = lambda: syndication_index(settings)
         self.retriever = Retriever(self.search, self.embedder, self.retrieval)
@@ -110,6 +118,12 @@ class Components:
     def answerer(self) -> Answerer:
         prompts = Prompts.load(prompts_dir(self.settings.prompts_dir))
         return Answerer(self.settings, self.retriever, self.search, self.embedder, prompts, self.backends)
+
+    def refresh(self) -> None:
+        """On a read replica, bring the mirror of the writer's manifest up to date (at most once per
+        ASSISTANT_REPLICA_REFRESH seconds); elsewhere nothing. Raises StoreUnavailable."""
+        if self.mirror is not None and self.mirror.maybe_sync():
+            self.search.mark_stale()
 
     def close(self) -> None:
         if "fetcher" in self.__dict__:
@@ -138,6 +152,20 @@ def syndication_index(settings: Settings) -> object:
     from .sources.syndication import SyndicationConfig, SyndicationIndex
 
     return SyndicationIndex(SyndicationConfig(containment=settings.syndication_containment))
+
+
+def replica_of(settings: Settings, store: ChunkStore, manifest: Manifest) -> Mirror:
+    """Return the mirror of a read replica's manifest. Raises ConfigurationError when the settings cannot make a
+    replica (no Chroma server, or the index folder that owns the collection given as this one)."""
+    if not settings.chroma_url:
+        raise ConfigurationError("ASSISTANT_REPLICA=true needs ASSISTANT_CHROMA_URL: a replica serves a collection "
+                                 "on a Chroma server that another index folder writes")
+    id_file = settings.index_dir / "index.id"
+    owner = store.recorded("index_id")
+    if owner is not None and id_file.exists() and id_file.read_text().strip() == owner:
+        raise ConfigurationError(f"ASSISTANT_REPLICA=true: {settings.index_dir.resolve()} is the index folder that "
+                                 f"writes {settings.collection!r}; give the replica a folder of its own")
+    return Mirror(store, manifest, settings.replica_refresh)
 
 
 def claim_collection(settings: Settings, store: ChunkStore) -> None:

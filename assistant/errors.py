@@ -21,6 +21,10 @@ class NotFound(InvalidRequest):
     """The thing asked for (an article id) does not exist."""
 
 
+class ReadOnlyIndex(InvalidRequest):
+    """A write sent to a read replica (ASSISTANT_REPLICA): the index folder that owns the collection writes it."""
+
+
 class ConfigurationError(AssistantError):
     """The assistant cannot run as configured: a model, a prompt folder or a setting is unusable."""
 

@@ -58,6 +58,11 @@ class Settings(BaseSettings):
     chroma_url: str | None = Field(None, description="http://host:port of a Chroma server; unset = local folder.")
     collection: str = Field("articles", description="Chroma collection name.")
     seed_sample: bool = Field(True, description="Seed an empty index with the bundled sample article.")
+    replica: bool = Field(False, description="Serve a read replica of ASSISTANT_COLLECTION on the Chroma server "
+                          "(ASSISTANT_CHROMA_URL), which another index folder writes: this one keeps a mirror of "
+                          "its manifest and refuses writes.")
+    replica_refresh: float = Field(5.0, ge=0, description="Seconds between a replica's checks for the writer's "
+                                   "changes (one small request each).")
     max_article_chars: int = Field(2_000_000, ge=1000, description="Longer articles are refused with a clear error.")
     max_file_bytes: int = Field(512 * 2**20, ge=1024, description="Larger files on disk are refused.")
 

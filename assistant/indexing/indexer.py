@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
+from ..errors import ReadOnlyIndex
 from ..loading import load_source
 from ..loading.web import SourceRead, is_url
 from ..text.terms import terms
@@ -46,12 +47,15 @@ def embedding_text(title: str, text: str, pack: bool = False) -> str:
     return f"{title}\n{text}" if pack and title else text
 
 
-def chunk_metadata(row: ArticleInfo, chunk: Chunk) -> dict:
-    """Return the metadata stored with a chunk (Chroma accepts no None: unknown values are left out)."""
+def chunk_metadata(row: ArticleInfo, chunk: Chunk, group: str | None = None) -> dict:
+    """Return the metadata stored with a chunk (Chroma accepts no None: unknown values are left out); ``group`` is
+    its article's syndication group (read replicas learn the groups from it)."""
     meta: dict[str, str | int | float] = {
         "article_id": row.id, "chunk": chunk.index, "n_chunks": row.chunks, "start": chunk.start, "end": chunk.end,
         "tokens": chunk.tokens, "sep": chunk.sep, "meta_hash": row.meta_hash,
     }
+    if group:
+        meta["group"] = group
     for name in ("title", "source", "author", "url"):
         if value := getattr(row, name):
             meta[name] = value
@@ -99,6 +103,11 @@ class Indexer:
         self.syndication: Callable[[], object] | None = None  # returns a new, empty SyndicationIndex
         self._synd: object | None = None  # the syndication index, in step with the manifest's syndication rows
         self._synd_ids: dict[str, str] = {}  # article id -> group, of what is in self._synd
+        self.read_only: str | None = None  # why this process must not write (a read replica), or None
+
+    def ensure_writable(self) -> None:
+        if self.read_only:
+            raise ReadOnlyIndex("index", self.read_only)
 
     # -- public entry points
     def index_paths(self, paths: Sequence[Path | str] | None, progress: Progress | None = None,
@@ -107,6 +116,7 @@ class Indexer:
         before and the ``followed`` URLs. Bad inputs are reported, the rest indexed. Web sources are fetched under
         the process lock but outside the thread mutex: other writes of this process wait only for the indexing."""
         started = time.perf_counter()
+        self.ensure_writable()
         with self.lock:
             if paths:
                 urls = [str(p).strip() for p in paths if is_url(p)]
@@ -152,6 +162,7 @@ class Indexer:
         """Remove every article held only by ``source`` (a URL or a file source), as if it listed nothing."""
         started = time.perf_counter()
         report = IndexReport()
+        self.ensure_writable()
         with self.lock, self._mutex:
             self._apply([SourceBatch(source, [], complete=True)], report, None)
         report.seconds = time.perf_counter() - started
@@ -162,6 +173,7 @@ class Indexer:
         """Add or update articles that come from no file (uploads, the API). Nothing else is removed."""
         started = time.perf_counter()
         report = IndexReport(failed=list(errors), warnings=list(notices))
+        self.ensure_writable()
         with self.lock, self._mutex:
             self._apply([SourceBatch(source, list(articles), complete=False)], report, progress)
         report.seconds = time.perf_counter() - started
@@ -169,14 +181,16 @@ class Indexer:
 
     def delete_article(self, aid: str) -> bool:
         """Remove an article from every source that holds it. Returns False when it is not indexed."""
+        self.ensure_writable()
         with self.lock, self._mutex:
             entries = self.manifest.entries()
             kept = {k: a for k, a in entries.items() if a != aid}
             if len(kept) == len(entries):
                 return False
             articles = self.manifest.articles()
-            self.manifest.commit(kept, articles, [], self._info())
+            generation = self.manifest.commit(kept, articles, [], self._info())
             self.store.delete([chunk_id(aid, i) for i in range(articles[aid].chunks)])
+            self.store.record(generation=generation)
         self._notify()
         return True
 
@@ -265,6 +279,16 @@ class Indexer:
         if damaged:
             report.repaired = len({a for a in damaged if a in fresh})
 
+        # Syndicated copies: each article new to the index joins the group of the story it copies (or starts one);
+        # the group goes into its chunks' metadata.
+        web = WebChanges()
+        for aid, group, blob in self._group(fresh, set(entries.values()), rows):
+            web.syndication[aid] = (group, blob)
+            if group != aid:
+                report.near_duplicates += 1
+                counts[fresh_source[aid]].near_duplicates += 1
+        groups = self.manifest.groups() | {aid: group for aid, (group, _) in web.syndication.items()}
+
         planned: list[tuple[Chunk, ArticleInfo, str]] = []  # (chunk, its article row, text to embed)
         lexical: dict[str, list[tuple[str, list[str]]]] = {}  # article id -> its sentences' terms, for the manifest
         for n, (aid, article) in enumerate(to_chunk):
@@ -290,7 +314,7 @@ class Indexer:
             report.embeddings_reused += reused
             self.store.upsert(
                 [c.id for c, _, _ in part], vectors, [c.text for c, _, _ in part],
-                [chunk_metadata(row, c) for c, row, _ in part],
+                [chunk_metadata(row, c, groups.get(row.id)) for c, row, _ in part],
             )
             report.chunks_embedded += len(part)
         if new:
@@ -311,18 +335,10 @@ class Indexer:
                 [cid for cid, _ in stale],
                 [chunk_metadata(rows[m["article_id"]], Chunk(cid, m["article_id"], int(m["chunk"]), int(m["start"]),
                                                              int(m["end"]), "", int(m.get("tokens", 0)),
-                                                             str(m.get("sep", ""))))
+                                                             str(m.get("sep", ""))), groups.get(m["article_id"]))
                  for cid, m in stale],
             )
 
-        # Syndicated copies: each article new to the index joins the group of the story it copies (or starts one).
-        web = WebChanges()
-        live_now = set(entries.values())
-        for aid, group, blob in self._group(fresh, live_now, rows):
-            web.syndication[aid] = (group, blob)
-            if group != aid:
-                report.near_duplicates += 1
-                counts[fresh_source[aid]].near_duplicates += 1
         now_poll = now  # when this run started (ISO 8601, seconds)
         for batch in batches:
             if batch.web is None:
@@ -342,7 +358,7 @@ class Indexer:
             progress("writing", 0, 1)
         live_rows = {aid: rows[aid] for aid in set(entries.values())}
         lexical.update(sentence_terms(self.store, self.manifest, live_rows, skip=lexical))
-        self.manifest.commit(entries, rows, [b.source for b in batches], self._info(), web, lexical)
+        generation = self.manifest.commit(entries, rows, [b.source for b in batches], self._info(), web, lexical)
 
         # (4) chunks nothing references any more: old versions, removed articles, leftovers of interrupted runs.
         expected = {chunk_id(aid, i) for aid in live for i in range(rows[aid].chunks)}
@@ -351,6 +367,7 @@ class Indexer:
             self.store.delete(orphans)
             report.chunks_deleted = len(orphans)
         if new or stale or orphans or entries != old_entries:
+            self.store.record(generation=generation)  # read replicas follow it (indexing/replica.py)
             self._notify()
 
     def _stored(self, rows: dict[str, ArticleInfo], check: bool = False) -> dict[str, dict]:

@@ -209,6 +209,9 @@ class SearchIndexHolder:
         self._index: SearchIndex | None = None
         self._key: str | None = None
         self._lock = threading.Lock()
+        # Called before each read; returns True when the store changed behind this process (a read replica's
+        # mirror of the writer's manifest, indexing/replica.py).
+        self.refresh: Callable[[], bool] | None = None
 
     def mark_stale(self) -> None:
         self._key = None
@@ -221,6 +224,8 @@ class SearchIndexHolder:
 
     @property
     def index(self) -> SearchIndex:
+        if self.refresh is not None and self.refresh():
+            self.mark_stale()
         key = self._key
         if self._index is not None and key is not None:
             return self._index
