@@ -12,6 +12,7 @@ import hashlib
 import json
 import logging
 import os
+import threading
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
@@ -101,13 +102,16 @@ class OnnxEncoder:
             if (model_dir / "sentence_bert_config.json").exists() else {}
         self.max_length = int(config.get("max_seq_length") or self.tokenizer.model_max_length)
         self.dimension = int(json.loads((model_dir / "config.json").read_text())["hidden_size"])
+        # A fast tokenizer called with padding or truncation from two threads at once raises "Already borrowed".
+        self._tokenizing = threading.Lock()
 
     def encode(self, texts: Sequence[str], batch_size: int) -> np.ndarray:
         """Return the unit vectors of ``texts`` (float32), in order, ``batch_size`` texts per run."""
         out = np.empty((len(texts), self.dimension), np.float32)
         for i in range(0, len(texts), batch_size):
-            enc = self.tokenizer(list(texts[i : i + batch_size]), padding=True, truncation=True,
-                                 max_length=self.max_length, return_tensors="np")
+            with self._tokenizing:
+                enc = self.tokenizer(list(texts[i : i + batch_size]), padding=True, truncation=True,
+                                     max_length=self.max_length, return_tensors="np")
             feeds = {n: enc[n].astype(np.int64) for n in ("input_ids", "attention_mask", "token_type_ids")}
             hidden = self.session.run(None, feeds)[0]
             mask = feeds["attention_mask"][..., None].astype(np.float32)

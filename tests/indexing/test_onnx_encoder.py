@@ -70,3 +70,14 @@ def test_other_models_and_broken_exports_stay_on_torch(tmp_path: Path) -> None:
     fallback = Embedder(name, folder, onnx_dir=broken)
     vector = fallback.encode(["The mayor signed the order."])
     assert fallback.runtime == "torch" and vector.shape == (1, 384)
+
+
+def test_concurrent_questions_get_their_own_vectors(pair: tuple[Embedder, Embedder]) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    onnx, _ = pair
+    expected = onnx.encode(TEXTS)
+    with ThreadPoolExecutor(4) as pool:  # a server answers several questions at once through one encoder
+        got = list(pool.map(lambda i: onnx.encode([TEXTS[i], TEXTS[-1 - i]]), range(16)))
+    for i, vectors in enumerate(got):
+        assert np.abs(vectors - expected[[i, len(TEXTS) - 1 - i]]).max() < 1e-5
