@@ -93,6 +93,7 @@ class Components:
         if self.mirror is not None:
             self.indexer.read_only = (f"this server is a read replica of the collection {settings.collection!r} on "
                                       f"{settings.chroma_url}: send articles to the index folder that owns it")
+            self.mirror.listeners.append(self.search.mark_stale)
             self.search.refresh = self.mirror.maybe_sync
         self.indexer.web = lambda: self.web_reader
         self.indexer.syndication = lambda: syndication_index(settings)
@@ -123,8 +124,8 @@ class Components:
     def refresh(self) -> None:
         """On a read replica, bring the mirror of the writer's manifest up to date (at most once per
         ASSISTANT_REPLICA_REFRESH seconds); elsewhere nothing. Raises StoreUnavailable."""
-        if self.mirror is not None and self.mirror.maybe_sync():
-            self.search.mark_stale()
+        if self.mirror is not None:
+            self.mirror.maybe_sync()
 
     def close(self) -> None:
         if "fetcher" in self.__dict__:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from datetime import datetime
 
 from ..text.terms import terms
@@ -34,6 +35,7 @@ class Mirror:
         self.store, self.manifest, self.refresh_seconds = store, manifest, refresh_seconds
         self._checked = float("-inf")
         self._lock = threading.Lock()
+        self.listeners: list[Callable[[], None]] = []  # called after every sync that changed the mirror
 
     def maybe_sync(self) -> bool:
         """Sync when the last check is older than the refresh interval. Returns True when the mirror changed."""
@@ -41,16 +43,14 @@ class Mirror:
             return False
         return self.sync()
 
-    def state(self) -> str:
-        """Return the writer's last recorded generation with the collection's count (its state as seen here)."""
-        return f"{self.store.current('generation') or ''}|{self.store.count()}"
-
     def sync(self) -> bool:
         """Rebuild the manifest from the collection when its state changed. Returns True when it did.
         Raises StoreUnavailable when the server cannot be read."""
         with self._lock:
             self._checked = time.monotonic()
-            state = self.state()
+            recorded = self.store.current()
+            # The writer's last generation with the count: chunks written by a run still going change the count.
+            state = f"{recorded.get('generation', '')}|{self.store.count()}"
             if self.manifest.info().get("mirrored") == state:
                 return False
             by_article: dict[str, list[dict]] = {}
@@ -75,10 +75,12 @@ class Mirror:
                          for aid in set(rows) - have
                          if all(chunk_id(aid, i) in texts for i in range(rows[aid].chunks))}
             rows = {aid: row for aid, row in rows.items() if aid in have or aid in sentences}
-            info = {"mirrored": state, "pipeline_version": str(self.store.current("pipeline_version") or "")}
+            info = {"mirrored": state, "pipeline_version": str(recorded.get("pipeline_version", ""))}
             self.manifest.commit({(SOURCE, aid): aid for aid in rows}, rows, [SOURCE], info, web, sentences)
             log.info("replica: %d articles mirrored (%d new)", len(rows), len(sentences))
-            return True
+        for listener in self.listeners:
+            listener()
+        return True
 
 
 def _article(aid: str, meta: dict, chunks: int, chars: int) -> ArticleInfo:

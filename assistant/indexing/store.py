@@ -131,11 +131,10 @@ class ChunkStore:
     def recorded(self, key: str) -> str | int | None:
         return (self.collection.metadata or {}).get(key)
 
-    def current(self, key: str) -> str | int | None:
-        """Return a fact recorded in the collection metadata as the store holds it now (another process may have
-        recorded it since this one opened the collection)."""
-        fresh = self.client.get_collection(self.name, embedding_function=None)
-        return (fresh.metadata or {}).get(key)
+    def current(self) -> dict:
+        """Return the facts recorded in the collection metadata as the store holds them now (another process may
+        have recorded some since this one opened the collection)."""
+        return dict(self.client.get_collection(self.name, embedding_function=None).metadata or {})
 
     def count(self) -> int:
         return self.collection.count()

@@ -214,9 +214,9 @@ class SearchIndexHolder:
         self._index: SearchIndex | None = None
         self._key: str | None = None
         self._lock = threading.Lock()
-        # Called before each read; returns True when the store changed behind this process (a read replica's
-        # mirror of the writer's manifest, indexing/replica.py).
-        self.refresh: Callable[[], bool] | None = None
+        # Called before each read: a read replica brings its mirror of the writer's manifest up to date there
+        # (indexing/replica.py), which marks this holder stale when it changed.
+        self.refresh: Callable[[], object] | None = None
 
     def mark_stale(self) -> None:
         self._key = None
@@ -229,8 +229,8 @@ class SearchIndexHolder:
 
     @property
     def index(self) -> SearchIndex:
-        if self.refresh is not None and self.refresh():
-            self.mark_stale()
+        if self.refresh is not None:
+            self.refresh()
         key = self._key
         if self._index is not None and key is not None:
             return self._index

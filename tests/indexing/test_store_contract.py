@@ -178,6 +178,8 @@ def test_record_and_recorded_survive_reopening(open_store: OpenStore) -> None:
     again = open_store()
     assert (again.recorded("dimension"), again.recorded("pipeline_version"), again.recorded("embedding_model")) == (
         DIM, "p8", MODEL)
+    store.record(generation="g2")  # recorded by another process (a writer) after this one opened the collection
+    assert again.recorded("generation") is None and again.current()["generation"] == "g2"
 
 
 def test_another_embedding_model_raises_index_mismatch(open_store: OpenStore) -> None:
