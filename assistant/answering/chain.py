@@ -30,7 +30,8 @@ from .grounding import _GENERIC, _MARKER, _citation, check_answer
 from .judge import Judge
 from .llamacpp import LlamaCppChat
 from .passages import select_passages
-from .plans import Composed, Planner, full_name
+from .names import name_in_full, name_the_role
+from .plans import Composed, Planner
 from .premises import coverage_note, uncovered_years, unknown_outlets
 from .prompts import NOT_IN_ARTICLES, Prompts
 from .questions import QuestionPlan, analyse
@@ -43,6 +44,9 @@ SHORT_REFUSAL = "The articles don't say."
 QUOTE_COVERAGE = 0.8  # sentences quoted after a model's refusal must hold this much of the question (dev plain)
 SAME_WORD = 0.6  # two single words this close (cosine) are one word said otherwise: "officers"/"police", "take"/"took"
 ANSWERS_QUESTION = 0.5  # a model answer to a question with a word no article uses must be judged to answer it
+LEAD_IN = 4  # sentences before a cited passage searched for the name of a role it mentions
+FRAGMENT_FIT = 0.6  # a bare name answers only when a sentence naming it holds this much of the question (dev plain)
+_CONNECTIVES = frozenset("and or vs vs. v of the de van von & , -".split())
 VERIFIED = 0.8  # a model-written sentence stands when the narrow check's yes-probability reaches this (claims set)
 
 
@@ -125,8 +129,7 @@ class Answerer:
             return "nothing retrieved is about the question"
         unknown = [t for t in focus if not snapshot.knows(t)]
         if backend != "extractive":
-            named = {t for t in terms(" ".join(re.findall(r"(?<!^)(?<![.?!] )\b[A-Z][\w'’-]+|\b\d[\d,.]*", question)))}
-            unknown = [t for t in unknown if t in named]
+            unknown = [t for t in unknown if t in _named_terms(question)]
         # "US" / "UK" against the articles' "U.S." / "U.K." (one-letter parts are no terms of their own)
         dotted = " ".join(p.text for p in passages)
         unknown = [t for t in unknown if not (len(t) <= 3 and t.isalpha() and re.search(
@@ -137,12 +140,13 @@ class Answerer:
 
     def _focus_coverage(self, question: str, text: str) -> float:
         """Return the idf-weighted share of the question's own terms (not its question words) that ``text`` holds,
-        a term counting as held when a word of ``text`` says it otherwise (a synonym or another form of the word:
-        cosine >= SAME_WORD between the two single words)."""
+        an ordinary word counting as held when a word of ``text`` says it otherwise (a synonym or another form of
+        the word: cosine >= SAME_WORD between the two single words); names and numbers only as themselves."""
         snapshot = self.search.index
         focus = _focus_terms(question)
         have = set(terms(text))
-        missing = [t for t in focus if t not in have]
+        named = _named_terms(question)  # a name or number is never said otherwise: "Galatasaray" is no "Bayern"
+        missing = [t for t in focus if t not in have and t not in named]
         mine = sorted({w for w in words(text) if terms(w)})
         if missing and mine:
             asked = {t: w for w in words(question) for t in terms(w)}  # stem -> the question's own word
@@ -150,6 +154,41 @@ class Answerer:
             similar = vectors[len(missing):] @ vectors[: len(missing)].T  # (text words, missing terms)
             have |= {t for j, t in enumerate(missing) if float(similar[:, j].max()) >= SAME_WORD}
         return _share(focus, have, snapshot.idf, empty=1.0)
+
+    def _unfit_fragment(self, question: str, answer: Answer) -> str | None:
+        """Return why a bare name given as the answer ("England vs South Africa [1].") is not tied to the question,
+        or None: the cited passages must name it in a sentence (or with a sentence beside it) that holds at least
+        FRAGMENT_FIT of the question's terms. A fragment states nothing the claim check could test on its own."""
+        short = answer.short_answer
+        plain = [w for w in re.findall(r"[\w'’.-]+", short) if w.lower() not in _CONNECTIVES]
+        if not plain or len(plain) > 6 or not all(w[:1].isupper() or w[:1].isdigit() for w in plain) or \
+                not re.match(r"^\s*(?:who|whom|which|what)\b", question, re.I):
+            return None
+        key = plain[-1]
+        best = 0.0
+        for citation in answer.citations:
+            spans = sentence_spans(citation.text)
+            sentences = [citation.text[a:b] for a, b in spans]
+            for i, sentence in enumerate(sentences):
+                if re.search(rf"(?<![\w-]){re.escape(key)}(?![\w-])", sentence):
+                    around = [sentence, " ".join(sentences[max(0, i - 1):i + 1]), " ".join(sentences[i:i + 2])]
+                    best = max(best, *(self._focus_coverage(question, text) for text in around))
+        if best >= FRAGMENT_FIT:
+            return None
+        return (f"the answer {short!r} is named by no cited sentence about what the question asks (at best "
+                f"{best:.0%} of its terms): not given as the answer")
+
+    def _lead_ins(self, answer: Answer, passages: list[Passage]) -> list[Passage]:
+        """Return, for each passage the answer cites, the sentences before it in its article (where a person is
+        often named before the passage calls them "the mayor")."""
+        cited = {c.span_id for c in answer.citations}
+        found = []
+        for p in passages:
+            lead = self.search.index.lead_in(p.span_id, LEAD_IN) if p.span_id in cited else None
+            if lead:
+                span_id, start, end, text = lead
+                found.append(p.model_copy(update={"span_id": span_id, "start": start, "end": end, "text": text}))
+        return found
 
     def _best_sentence_similarity(self, question: str, passages: list[Passage]) -> float:
         sentences = [p.text[s:e] for p in passages for s, e in sentence_spans(p.text)]
@@ -210,7 +249,9 @@ class Answerer:
             quoted = check_answer(extractive_draft(turn.standalone, turn.passages, self.embedder,
                                                    self.search.index.idf), turn.passages, turn.standalone)
             plain = _MARKER.sub("", quoted.text)
-            covered = self._focus_coverage(turn.standalone, plain) if not quoted.refused else 0.0
+            # One quoted sentence must hold the question: two half-related ones do not add up to an answer.
+            covered = max((self._focus_coverage(turn.standalone, plain[a:b]) for a, b in sentence_spans(plain)),
+                          default=0.0) if not quoted.refused else 0.0
             score = judge.answers(turn.standalone, plain) if not quoted.refused and covered >= QUOTE_COVERAGE else 0.0
             if not quoted.refused and score < ANSWERS_QUESTION:
                 # Related sentences are no answer: the refusal stands (the sources stay shown as related reading).
@@ -230,7 +271,11 @@ class Answerer:
                 return _refusal([*answer.notes, f"the answer does not give what the question asks for ({score:.2f})"])
         if not answer.refused:
             answer.short_answer = short_answer(turn.standalone, answer.text)
-            _name_in_full(answer, turn)
+            unfit = self._unfit_fragment(turn.standalone, answer)
+            if unfit:
+                return _refusal([*answer.notes, unfit])
+            name_in_full(answer, turn.standalone, turn.passages)
+            name_the_role(answer, turn.standalone, [*turn.passages, *self._lead_ins(answer, turn.passages)])
         return answer
 
     def _composed(self, turn: Turn, composed: Composed) -> Answer:
@@ -338,6 +383,11 @@ def _focus_terms(question: str) -> list[str]:
     return [t for t in dict.fromkeys(terms(question)) if t not in question_terms() and t not in _GENERIC]
 
 
+def _named_terms(question: str) -> set[str]:
+    """Return the terms of the question's names (capitalised words not opening a sentence) and numbers."""
+    return set(terms(" ".join(re.findall(r"(?<!^)(?<![.?!] )\b[A-Z][\w'’-]+|\b\d[\d,.\-]*", question))))
+
+
 def _share(focus: list[str], held: set[str], idf: Callable[[str], float], empty: float) -> float:
     """Return the idf-weighted share of the ``focus`` terms in ``held`` (``empty`` when they weigh nothing)."""
     weight = sum(idf(t) for t in focus)
@@ -353,27 +403,6 @@ _NUMBER = re.compile(r"(?:[$£€]\s?)?\d[\d,.]*(?:\s?(?:%|percent|million|billi
 _DATE = re.compile(r"\b(?:(?:January|February|March|April|May|June|July|August|September|October|November|"
                    r"December)\s+\d{1,2}(?:,\s+\d{4})?|\d{4}-\d{2}-\d{2}|(?:Monday|Tuesday|Wednesday|Thursday|"
                    r"Friday|Saturday|Sunday)|(?:19|20)\d\d)\b")
-
-
-_WHO = re.compile(r"^\s*(?:who|whom|whose|which (?:person|executive|official|founder|ceo|player|author))\b", re.I)
-# A lone surname: the whole short answer ("Ellison") or its subject ("Ellison was the CEO ...").
-_SURNAME = re.compile(r"([A-Z][a-z]+(?:-[A-Z][a-z]+)?)(?:$|\s+(?=[a-z]))")
-
-
-def _name_in_full(answer: Answer, turn: Turn) -> None:
-    """Give a person asked for by a who-question in full, as the passages name them: a model's "Ellison [1]." or
-    "Ellison was the CEO [1]." opens with "Caroline Ellison" (the first name the passages most often put before
-    the surname)."""
-    found = _SURNAME.match(answer.short_answer)
-    if not _WHO.match(turn.standalone) or not found:
-        return
-    surname = found.group(1)
-    full = full_name(surname, [p.text for p in turn.passages])
-    if full == surname:
-        return
-    answer.short_answer = full + answer.short_answer[len(surname):]
-    answer.text = re.sub(rf"(?<![\w-])(?<!{re.escape(full.split()[0])} ){re.escape(surname)}(?![\w-])", full,
-                         answer.text, count=1)
 
 
 def short_answer(question: str, text: str) -> str:

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..text.sentences import sentence_spans
-from ..text.terms import STOPWORDS, fold, stem, terms, words
+from ..text.terms import STOPWORDS, alias_words, fold, stem, terms, words
 
 NUMBER_WORDS = {
     "zero": "0", "one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7",
@@ -35,7 +35,7 @@ _MONTHS = ("january february march april may june july august september october 
 _NEGATION = re.compile(r"\b(?:not|no|never|nor|none|nobody|nothing|neither|cannot|n't|fail(?:s|ed)? to|"
                        r"lack(?:s|ed)?|refus(?:e|es|ed) to|den(?:y|ies|ied)|yet[- ]to[- ]be|[a-z]{3,}less)\b|n't\b",
                        re.I)
-_WITHOUT = re.compile(r"\bwithout\b", re.I)  # bears on its object only: "without Robertson after he was hurt"
+_WITHOUT = re.compile(r"\b(?:without|instead of|rather than)\b", re.I)  # bears on its object only: "without Robertson"
 _ANAPHORA = re.compile(r"\b(?:he|she|his|her|him|they|their|them|it|its|the (?:company|firm|group|team|club|"
                        r"startup|agency|government|city|state|country|party|league|man|woman))\b", re.I)
 _SPEECH = r"(?:said|says|say|told|tells|tell|announced|added|wrote|stated|explained|argued|claimed|noted|warned)"
@@ -43,6 +43,7 @@ _SPEAKER_BEFORE = re.compile(rf"((?:[A-Z][\w'’.\-]+\s+){{0,3}}[A-Z][\w'’.\-]
                              rf"(?:[A-Z0-9][\w'’.\-]*\s+){{0,3}}[A-Z0-9][\w'’.\-]*)?)\s+(?:has\s+|had\s+)?{_SPEECH}\b")
 _SPEAKER_AFTER = re.compile(rf"\b(?:{_SPEECH}|according to)\s+(?:[a-z]+\s+){{0,6}}?((?:[A-Z][\w'’.\-]+\s*){{1,4}})")
 _NAME = re.compile(r"\b[A-Z][\w'’.\-]*")
+_RANKED = re.compile(r"\b(first|second)[\s-]+(?=(?:[a-z]+est|most|least)\b)", re.I)
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _STARTERS = {"the", "a", "an", "this", "that", "these", "those", "it", "its", "they", "he", "she", "according", "in",
              "on", "at", "as", "by", "for", "however", "after", "before", "yes", "no", "both", "while", "next",
@@ -70,6 +71,8 @@ def number_tokens(text: str) -> set[str]:
     for word in re.findall(r"[a-z]+", fold(text)):
         if word in NUMBER_WORDS:
             found.add(NUMBER_WORDS[word])
+    for match in _RANKED.finditer(text):  # "second largest": a rank after all
+        found.add("1st" if match.group(1).lower() == "first" else "2nd")
     for match in re.finditer(r"\b(\d+)(?:st|nd|rd|th)\b", text):
         found.add(f"{match.group(1)}{'st' if match.group(1).endswith('1') else 'nd' if match.group(1).endswith('2') else 'rd' if match.group(1).endswith('3') else 'th'}")
     return found
@@ -151,17 +154,17 @@ def _negated_terms(text: str) -> set[str]:
     for match in _NEGATION.finditer(text):
         borne |= set(terms(" ".join(text[match.end():].split()[:6])))
     for match in _WITHOUT.finditer(text):
-        borne |= set(terms(" ".join(text[match.end():].split()[:3])))
+        borne |= set(terms(" ".join(re.split(r"[,;:.—–]", text[match.end():], maxsplit=1)[0].split()[:3])))
     return borne
 
 
 def align(claim: str, passage: str, idf: Callable[[str], float] = lambda t: 1.0) -> str:
     """Return the passage sentence, or two adjacent sentences, that share most of the claim's weighted terms."""
     spans = [passage[a:b] for a, b in sentence_spans(passage)] or [passage]
-    claim_terms = set(terms(claim))
+    claim_terms = set(terms(claim)) | alias_words(claim)
 
     def weight(text: str) -> float:
-        return sum(idf(t) for t in claim_terms & set(terms(text)))
+        return sum(idf(t) for t in claim_terms & (set(terms(text)) | alias_words(text)))
 
     options = spans + [f"{a} {b}" for a, b in zip(spans, spans[1:])]
     scored = [(weight(o) - (0.01 * len(o) / 100), o) for o in options]  # ties: the shorter span
@@ -207,7 +210,7 @@ def _check_span(claim: str, passage: str, span: str) -> ClaimVerdict:
     if when:
         return ClaimVerdict(False, f"{when[0]!r} is not in the passage's sentence", span)
     claim_names = names(claim, common)
-    span_stems = span_words | set(terms(span))
+    span_stems = span_words | set(terms(span)) | alias_words(span)
     acronyms = _acronyms(claim)
     missing = [n for n in claim_names if not _has_name(n, span, span_stems)
                and not (n in acronyms and acronyms[n] in span_words) and not _named_before(n, passage, span)]

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from difflib import SequenceMatcher
 
 from ..text.sentences import sentence_spans
-from ..text.terms import STOPWORDS, fold, terms, words
+from ..text.terms import STOPWORDS, alias_words, fold, terms, words
 from ..types import REFUSAL, Answer, Citation, Passage
 from .claims import check_claim
 from .injection import is_instruction
@@ -110,7 +110,7 @@ def claim_support(claim: str, passages: list[Passage], question: str, common: se
     """
     claim = _URL.sub("", _LINK.sub(r"\1", _IMAGE.sub("", _TAG.sub("", claim))))
     text = " ".join(f"{p.title} {p.source or ''} {p.author or ''} {p.text}" for p in passages)
-    folded_words = set(words(text))
+    folded_words = set(words(text)) | alias_words(text)
     missing_numbers = _numbers(claim) - _numbers(text)
     if missing_numbers:
         return Support(False, f"the number {sorted(missing_numbers)[0]} is not in the cited passage")

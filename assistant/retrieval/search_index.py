@@ -116,6 +116,20 @@ class SearchIndex:
             parts.append(self.sent_text[i])
         return int(self.sent_start[lo]), int(self.sent_end[hi]), "".join(parts)
 
+    def lead_in(self, span_id: str, sentences: int) -> tuple[str, int, int, str] | None:
+        """Return (span id, start, end, text) of up to ``sentences`` sentences before span ``span_id`` in its
+        article, or None when it opens the article or is not indexed."""
+        first = span_id.partition("..")[0]
+        try:
+            row = self.sent_ids.index(first)
+        except ValueError:
+            return None
+        lo = max(int(self.art_lo[int(self.sent_article[row])]), row - sentences)
+        if lo >= row:
+            return None
+        start, end, text = self.span_text(lo, row - 1)
+        return f"{self.sent_ids[lo]}..{self.sent_ids[row - 1].rsplit('-', 1)[-1]}", start, end, text
+
     @property
     def coverage(self) -> tuple[date, date] | None:
         """Return the first and last publication dates of the indexed articles (None when none has a date)."""

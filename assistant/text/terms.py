@@ -63,3 +63,23 @@ def terms(text: str) -> list[str]:
 def question_terms() -> frozenset[str]:
     """Return QUESTION_WORDS as ``terms`` makes them (stemmed), to drop them from a question's terms."""
     return frozenset(_stemmer().stemWords(sorted(QUESTION_WORDS)))
+
+
+# One country or union, written several ways: each pattern (matched case-sensitively, so the pronoun "us" is no
+# country) stands for all the words of its spelled-out form and of its abbreviation.
+_ALIASES = (
+    (re.compile(r"\bU\.\s?S\.(?:\s?A\.)?|\bUSA?\b|\bUnited States\b|\bAmerica\b"), "united states us usa america"),
+    (re.compile(r"\bU\.\s?K\.|\bUK\b|\bUnited Kingdom\b|\bBritain\b"), "united kingdom uk britain"),
+    (re.compile(r"\bE\.\s?U\.|\bEU\b|\bEuropean Union\b"), "european union eu"),
+    (re.compile(r"\bU\.\s?N\.|\bUN\b|\bUnited Nations\b"), "united nations un"),
+)
+
+
+def alias_words(text: str) -> set[str]:
+    """Return the words of every other way of writing the countries and unions ``text`` names ("U.S." -> "united",
+    "states", "us", ...), so a claim saying "the United States" is held by a passage saying "U.S."."""
+    found: set[str] = set()
+    for pattern, forms in _ALIASES:
+        if pattern.search(text):
+            found |= set(forms.split())
+    return found

@@ -23,7 +23,7 @@ def test_code_check_on_the_claims_set() -> None:
     passed = sum(check_claim(c["claim"], c["passage"]).ok for c in true)
     caught = sum(not check_claim(c["claim"], c["passage"]).ok for c in false)
     assert passed / len(true) >= 0.92, passed  # measured 95 of 102
-    assert caught / len(false) >= 0.47, caught  # measured 48 of 101; the model check catches most of the rest
+    assert caught / len(false) >= 0.47, caught  # measured 49 of 101; the model check catches most of the rest
 
 
 @pytest.mark.parametrize("claim,passage,reason", [
@@ -33,6 +33,12 @@ def test_code_check_on_the_claims_set() -> None:
      "Police will not assist with any patrols, arrests or other actions alongside federal officers.", "negation"),
     ("The team scored four points.", "The team scored three points in the final minute.", "number 4"),
     ("The Eagles beat the Cowboys on Sunday.", "The Cowboys beat the Eagles on Sunday.", "doing what the claim says"),
+    ("Chicago is the second largest city in the U.S.", "Chicago, the nation's third largest U.S. city, prepared.",
+     "number 2nd"),  # "second" before a superlative is a rank
+    ("Chicago is the third largest city in the United Kingdom.", "Chicago is the third largest U.S. city.",
+     "the name 'kingdom'"),
+    ("Google released the full model.", "But it didn't release the full model, Gemini Ultra, only Gemini Pro.",
+     "negation"),
 ])
 def test_false_claims_made_of_the_passages_words(claim: str, passage: str, reason: str) -> None:
     verdict = check_claim(claim, passage)
@@ -51,6 +57,11 @@ def test_false_claims_made_of_the_passages_words(claim: str, passage: str, reaso
     ("David Marr describes the book as an act of atonement.",
      "David Marr has written about race all his life. He describes the book as an act of atonement."),
     ("It has been ten years since the flu led to her loss.", "This year marks a decade since the flu led to her loss."),
+    ("Chicago is the third largest city in the United States.",
+     "Trump threatened Democrat-led U.S. cities. Chicago, the nation's third largest city, is preparing."),  # "U.S."
+    ("Google released Gemini Pro instead of the full model.",
+     "But it didn't release the full model, Gemini Ultra — only a lite version called Gemini Pro."),
+    ("Rather than soldiers, the fence relied on sensors.", "The fence relied on sensors, not on soldiers."),
 ])
 def test_true_claims_in_other_words(claim: str, passage: str) -> None:
     verdict = check_claim(claim, passage)
