@@ -150,6 +150,11 @@ class Planner:
             yield self._order(plan, found)
             return
         yield from self.judge_claims(found)
+        for ev in found:
+            if ev.passages and ev.score < SUPPORTED:
+                # No passage states the claim: show the one closest to it (the one that would state it, and that
+                # often says the opposite), not the least unlikely of loosely related ones.
+                ev.best = ev.passages[max(self.judge.best(ev.claim.text, [p.text for p in ev.passages]), 0)]
         missing = [ev for ev in found if not ev.passages]
         stated = [(ev.score >= SUPPORTED) != ev.claim.negated for ev in found]
         verdict = bool(found) and not missing and all(stated)

@@ -75,6 +75,21 @@ def test_no_when_one_claim_is_not_stated() -> None:
     assert any("not stated" in n for n in composed.notes)
 
 
+def test_a_claim_no_passage_states_is_shown_with_the_passage_closest_to_it() -> None:
+    class Closest(FakeJudge):
+        def supports(self, claim: str, text: str, source: str = "") -> float:
+            return 0.2 if "weather" in text else 0.05  # the least unlikely passage is an unrelated one
+
+        def best(self, statement: str, sentences: list[str]) -> int:
+            return next(i for i, s in enumerate(sentences) if "jury" in s)
+
+    plan = analyse("Does the Fortune article say the jury acquitted Bankman-Fried?", ["Fortune"], 2023)
+    weather = passage(4, "The weather in New York was cold on the day of the verdict.", "Fortune", 5)
+    composed, _ = run(planner(Closest({})).yes_no(plan, [Evidence(plan.claims[0], [weather, B])]))
+    assert composed.short == "No"
+    assert composed.passages == [B] and "jury will decide" in composed.text and "weather" not in composed.text
+
+
 def test_a_negated_claim_flips_the_verdict() -> None:
     judge = FakeJudge({"jury": "jury"})
     negated = Claim("Mention the jury's role", ("Fortune",), (), negated=True)
