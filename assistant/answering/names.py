@@ -89,9 +89,13 @@ def name_the_role(answer: Answer, question: str, passages: Sequence[Passage]) ->
         name = full_name(name, [p.text for p in passages])
     passage = passages[i]
     sentence = neutralise_markers(passage.text[start:end].strip()).rstrip(".")
-    n = next((c.n for c in answer.citations if c.span_id == passage.span_id), len(answer.citations) + 1)
-    if n > len(answer.citations):
-        answer.citations = [*answer.citations, _citation(passage, n, sentence)]
+    n = next((c.n for c in answer.citations if c.span_id == passage.span_id), 0)
+    text = answer.text
+    if not n:  # a new source, cited first: the others move up one
+        n = 1
+        text = re.sub(r"\[(\d{1,3})\]", lambda m: f"[{int(m.group(1)) + 1}]", text)
+        answer.citations = [_citation(passage, 1, sentence),
+                            *(c.model_copy(update={"n": c.n + 1}) for c in answer.citations)]
     answer.short_answer = name
-    answer.text = f"{name}. {sentence} [{n}]. {answer.text}"
+    answer.text = f"{name}. {sentence} [{n}]. {text}"
     answer.notes = [*answer.notes, f"the {role.group(1)} is named where the passages give the role to {name}"]

@@ -105,3 +105,20 @@ def test_no_name_is_given_when_the_passages_attach_the_role_to_no_one() -> None:
                     "preparing Chicago [1].", "What did the mayor sign?")
     name_the_role(what, "What did the mayor sign?", _passages(CHICAGO))
     assert not what.text.startswith("Brandon")
+
+
+def test_a_naming_sentence_from_outside_the_cited_passages_is_cited_first() -> None:
+    question = "Who is the Democratic mayor who signed the order?"
+    lead, rest = CHICAGO.split(" The Democratic", 1)
+    later = Passage(n=1, span_id="a-0001..0002", article_id="a", title="Trial", text="The Democratic" + rest,
+                    start=len(lead) + 1, end=len(CHICAGO), score=1.0)
+    answer = check_answer("The Democratic mayor, surrounded by other city leaders, signed an executive order aimed at "
+                          "preparing Chicago [1].", [later], question)
+    answer.short_answer = answer.text.split(" [")[0]
+    before = Passage(n=2, span_id="a-0000..0000", article_id="a", title="Trial", text=lead, start=0, end=len(lead))
+    name_the_role(answer, question, [later, before])
+    assert answer.short_answer == "Brandon Johnson"
+    assert answer.text.startswith("Brandon Johnson. Chicago police will not collaborate with federal agents, Mayor "
+                                  "Brandon Johnson said on Saturday [1]. The Democratic mayor")
+    assert answer.text.endswith("preparing Chicago [2].")
+    assert [(c.n, c.span_id) for c in answer.citations] == [(1, "a-0000..0000"), (2, "a-0001..0002")]
