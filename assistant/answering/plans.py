@@ -222,12 +222,19 @@ class Planner:
         for form in forms:
             groups_of.setdefault(key_of[form], []).append(form)
         allowed = {key for key, group in groups_of.items() if self._fits(plan.asks, group, every)}
+        # A person is named by their surname alone too ("Bankman-Fried testified ..." for "Sam Bankman-Fried").
+        surnames = {key: max(group, key=len).split()[-1] for key, group in groups_of.items()
+                    if plan.asks == "person" and not _ORG_HINT.search(max(group, key=len))}
+
+        def names(text: str, key: str) -> bool:
+            return any(self._mentions(text, f) for f in groups_of[key]) or (
+                key in surnames and bool(re.search(rf"(?<![\w-]){re.escape(surnames[key])}(?![\w-])", text)))
+
         score: Counter[str] = Counter()
         for group in groups:
-            score.update({key_of[f]: 1.0 for f in forms
-                          if key_of[f] in allowed and any(self._mentions(p.text, f) for p in group)})
+            score.update({key: 1.0 for key in allowed if any(names(p.text, key) for p in group)})
         for key in allowed:  # then how many passages name it, in any of its forms
-            score[key] += 0.2 * sum(any(self._mentions(p.text, f) for f in groups_of[key]) for p in every)
+            score[key] += 0.2 * sum(names(p.text, key) for p in every)
         if not score:
             yield Composed("", "", [], ["no name in the passages fits the question"], refused=True)
             return
@@ -300,7 +307,8 @@ class Planner:
             # A surname used alone ("Bankman-Fried testified ..."): a person when a sentence names it with a verb
             # of speech or a pronoun of a person.
             person = any(not f.isupper() and re.search(rf"(?<![\w-]){re.escape(f)}(?![\w-])[^.]*\b(?:said|says|told|"
-                                   rf"testified|his|her|he|she)\b", p.text)
+                                   rf"testified|testifies|admitted|denied|argued|claimed|wrote|added|his|her|he|she|"
+                                   rf"him|himself|herself)\b", p.text)
                          and not re.search(rf"(?<![\w-]){re.escape(f)}\s+(?:and|of|&)\s+[A-Z]", p.text)
                          for f in group for p in passages)
         if asks == "person":

@@ -160,6 +160,32 @@ def test_a_surname_the_passages_use_alone_is_a_person_given_in_full() -> None:
     assert composed.short == "Sam Bankman-Fried" and retriever.queries == ["Bankman-Fried"]
 
 
+def test_a_person_named_by_the_surname_alone_counts_in_every_passage_that_does() -> None:
+    plan = analyse("Who is the individual accused of fraud, as reported by TechCrunch, The Verge and Fortune?",
+                   ["TechCrunch", "Fortune", "The Verge"], 2023)
+    a = passage(1, "Bankman-Fried hung out with Tom Brady. All of that was built on lies, prosecutor Thane Rehn said.",
+                "The Verge", 2)
+    b = passage(2, "Bankman-Fried stole billions, Rehn told the jury. Sam Bankman-Fried denies it.", "Fortune", 3)
+    c = passage(3, "Bankman-Fried was compared to Warren Buffett before FTX collapsed.", "TechCrunch", 4)
+    found = [Evidence(Claim("built on lies", ("The Verge",)), [a]), Evidence(Claim("stole", ("Fortune",)), [b]),
+             Evidence(Claim("compared to Buffett", ("TechCrunch",)), [c])]
+    composed = list(planner(FakeJudge({})).entity(plan, found, []))[-1]
+    # "Rehn" and "Thane Rehn" are in two passages; "Bankman-Fried", at the start of its sentences, in all three.
+    assert composed.short == "Sam Bankman-Fried", composed.notes
+    assert composed.notes == ["named in the passages of 3 of 3 parts of the question"]
+
+
+def test_a_surname_that_admits_or_denies_is_a_person() -> None:
+    plan = analyse("Who is the individual accused of fraud, as reported by TechCrunch and Fortune?",
+                   ["TechCrunch", "Fortune"], 2023)
+    a = passage(1, "Investors said that Bankman-Fried admitted the losses to them.", "TechCrunch", 2)
+    b = passage(2, "On the stand, Bankman-Fried denied any fraud.", "Fortune", 5)
+    found = [Evidence(Claim("admitted", ("TechCrunch",)), [a]), Evidence(Claim("denied", ("Fortune",)), [b])]
+    retriever = FakeRetriever(["FTX founder Sam Bankman-Fried went on trial in October."])
+    composed = list(Planner(retriever, FakeJudge({}), 50).entity(plan, found, []))[-1]  # type: ignore[arg-type]
+    assert composed.short == "Sam Bankman-Fried"
+
+
 def test_a_remote_model_answers_in_words() -> None:
     model = GenericFakeChatModel(messages=iter([AIMessage("Yes."), AIMessage("no"), AIMessage("Maybe")]))
     judge = Judge(model, FakeEmbedder())
