@@ -306,7 +306,7 @@ class Answerer:
                 turn.answer = _refusal([turn.refusal])
             elif plan.shape in ("yesno", "choice") or (plan.shape == "entity" and plan.outlets):
                 planner = Planner(self.retriever, self._judge(backend), self.settings.passage_tokens,
-                                  self.search.index.idf)
+                                  self.search.index.idf, self.search.index.outlets)
                 found = planner.gather(plan, turn.filters)
                 shown = list({p.span_id: p for p in [*(p for ev in found for p in ev.passages), *turn.passages]}
                              .values())

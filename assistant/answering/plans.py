@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
@@ -45,6 +45,9 @@ _TITLES = frozenset(fold(w) for w in (
     "Governor Gov Mayor Judge Justice Minister Secretary Director Professor Prof Dr Sociologist Analyst Economist "
     "Spokesperson Spokesman Spokeswoman Representative Rep Chancellor Prince Princess King Queen Sir Lady Lord "
     "General Gen Officer Detective Agent Star Quarterback Striker Defender Midfielder Captain Skipper").split())
+_NOT_ORG = re.compile(r"\b(?:Act|Law|Bill|Cup|Award|Awards|Prize|Summit|Conference|Trial|War|Day|Week|Festival|"
+                      r"Tour|Championship|Series|Bowl|Open|Court)$")
+_COUNTRIES = frozenset("us usa unitedstates america uk unitedkingdom britain eu europeanunion un unitednations".split())
 _PERSON_CUE = re.compile(r"\b(?:said|says|told|his|her|he|she|mr|ms|mrs|dr|ceo|founder|coach|chief|president|"
                          r"minister|star|player|quarterback|actor|singer|executive)\b", re.I)
 
@@ -92,11 +95,12 @@ class Planner:
     """Runs the plan of a yes/no, choice or entity question over the index; ``progress`` reports each step."""
 
     def __init__(self, retriever: Retriever, judge: Judge, passage_tokens: int,
-                 idf: Callable[[str], float] = lambda term: 1.0) -> None:
+                 idf: Callable[[str], float] = lambda term: 1.0, outlets: Sequence[str] = ()) -> None:
         self.retriever = retriever
         self.judge = judge
         self.passage_tokens = passage_tokens
         self.idf = idf
+        self.outlets = frozenset(fold(o) for o in outlets)  # the index's outlets: never the name asked for
 
     # -- evidence
     def evidence(self, claim: Claim, filters: Filters, n: int = EVIDENCE_PER_CLAIM) -> list[Passage]:
@@ -268,7 +272,7 @@ class Planner:
 
     def _candidates(self, passages: list[Passage], plan: QuestionPlan) -> list[str]:
         asked = set(words(plan.question))
-        outlets = {fold(o) for p in passages for o in [p.source or ""]} | {fold(o) for o in plan.outlets}
+        outlets = {fold(o) for p in passages for o in [p.source or ""]} | {fold(o) for o in plan.outlets} | self.outlets
         lower = set(re.findall(r"\b[a-z][a-z'’-]+\b", " ".join(p.text for p in passages)))
         found = []
         for p in passages:
@@ -283,6 +287,9 @@ class Planner:
                             or tokens[0].lower().endswith("ing"))):
                         tokens = tokens[1:]  # "Because FTX", "Leading Everton", "CEO Marc Benioff"
                         at_start = True
+                    titled = [i for i, t in enumerate(tokens) if i and fold(t) in _TITLES]
+                    if titled:  # "OpenAI CEO Sam Altman": the name is after the title
+                        tokens = tokens[titled[-1] + 1:]
                     if not tokens or len(tokens) > 4 or len({t.lower() for t in tokens}) < len(tokens):
                         continue
                     form = " ".join(tokens)
@@ -290,6 +297,11 @@ class Planner:
                         continue
                     if set(words(form)) <= asked:  # the question's own words are no answer
                         continue
+                    if re.sub(r"[.\s]", "", form).lower() in _COUNTRIES and not re.search(r"\b(?:country|countries|nation|union)\b", plan.question,
+                                                          re.I):
+                        continue  # "U.S." is where, not who or what, unless a country is asked for
+                    if plan.asks == "organization" and _NOT_ORG.search(form):
+                        continue  # "Sherman Act", "World Cup": a law or an event, not a company
                     is_org = bool(_ORG_HINT.search(form))
                     if plan.asks == "person" and (len(tokens) < 2 and match.start() == 0 or is_org):
                         continue
@@ -306,16 +318,14 @@ class Planner:
         if not person and not multi and not any(_ORG_HINT.search(f) for f in group):
             # A surname used alone ("Bankman-Fried testified ..."): a person when a sentence names it with a verb
             # of speech or a pronoun of a person.
-            person = any(not f.isupper() and re.search(rf"(?<![\w-]){re.escape(f)}(?![\w-])[^.]*\b(?:said|says|told|"
-                                   rf"testified|testifies|admitted|denied|argued|claimed|wrote|added|his|her|he|she|"
-                                   rf"him|himself|herself)\b", p.text)
+            person = any(not f.isupper() and re.search(
+                rf"(?<![\w-]){re.escape(f)}(?![\w-])[^.]*\b(?:said|says|told|testified|testifies|admitted|denied|"
+                rf"argued|claimed|wrote|added|his|her|he|she|him|himself|herself)\b", p.text)
                          and not re.search(rf"(?<![\w-]){re.escape(f)}\s+(?:and|of|&)\s+[A-Z]", p.text)
                          for f in group for p in passages)
         if asks == "person":
             return person and not any(_ORG_HINT.search(f) for f in group if len(f.split()) == 1)
-        if asks == "organization":
-            return not person
-        return True
+        return not person  # an organisation, or a thing ("the AI developed by OpenAI"), is not a person
 
     @staticmethod
     def _key(form: str) -> str:

@@ -194,7 +194,8 @@ def analyse(question: str, known_outlets: Iterable[str], default_year: int) -> Q
     dates = parse_dates(question, default_year)
     outlets = tuple(mentioned_outlets(mentions))
     if _WH.match(question) and not _YESNO.match(question):
-        entity = bool(re.match(r"^\s*(?:who|whom|whose|which)\b", question, re.I))
+        entity = bool(re.match(rf"^\s*(?:who|whom|whose|which)\b|^\s*what\s+(?:\w+\s+)?{_ORG_WORDS}\b|"
+                               r"^\s*what\s+is\s+the\s+name\s+of\b", question, re.I))
         return QuestionPlan(question, "entity" if entity else "other", claims=_clauses(question, mentions, dates)
                             if entity else (), asks=_asks(question), outlets=outlets, dates=tuple(dates))
     yesno = _YESNO.search(question)

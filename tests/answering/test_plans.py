@@ -200,3 +200,31 @@ def test_whether_a_reply_gives_what_the_question_asks_for() -> None:
     assert judge.answers("Who is the superintendent?", "The order tells police to wear uniforms.") == 0.0
     assert judge.answers("Who signed the order?", "Mayor Brandon Johnson signed it.") == 1.0
     assert Judge(None, FakeEmbedder()).answers("Who?", "Anything.") == 1.0  # no model: the code checks alone
+
+
+def test_what_company_and_what_is_the_name_of_are_name_questions() -> None:
+    company = analyse("What company, featured in articles from both The Verge and TechCrunch, ranks local search?",
+                      ["The Verge", "TechCrunch"], 2023)
+    assert (company.shape, company.asks) == ("entity", "organization")
+    named = analyse("What is the name of the AI developed by OpenAI, as reported by Engadget?", ["Engadget"], 2023)
+    assert (named.shape, named.asks) == ("entity", "thing")
+    assert analyse("What did the order say, according to Engadget?", ["Engadget"], 2023).shape == "other"
+
+
+def test_no_country_law_outlet_or_person_is_given_for_a_company_or_a_thing() -> None:
+    plan = analyse("What company is responsible for ranking search results, as reported by The Verge and Fortune?",
+                   ["The Verge", "Fortune"], 2023)
+    a = passage(1, "The case in the U.S. invokes the Sherman Act against Google, Fortune reported.", "The Verge", 2)
+    b = passage(2, "Google ranks local search results, and the U.S. says it broke the Sherman Act.", "The Verge", 3)
+    found = [Evidence(Claim("ranking search results", ("The Verge",)), [a]), Evidence(Claim("ranks", ("Fortune",)),
+                                                                                      [b])]
+    composed = list(Planner(None, FakeJudge({}), 50, outlets=["Fortune", "The Verge"])  # type: ignore[arg-type]
+                    .entity(plan, found, []))[-1]
+    assert composed.short == "Google"
+    thing = analyse("What is the name of the chatbot developed by OpenAI, as reported by Engadget and TechCrunch?",
+                    ["Engadget", "TechCrunch"], 2023)
+    c = passage(3, "OpenAI CEO Sam Altman said ChatGPT has 100 million weekly users.", "Engadget", 4)
+    d = passage(4, "ChatGPT turned one this week. Sam Altman said he was proud of it.", "TechCrunch", 5)
+    found = [Evidence(Claim("chatbot", ("Engadget",)), [c]), Evidence(Claim("chatbot", ("TechCrunch",)), [d])]
+    composed = list(planner(FakeJudge({})).entity(thing, found, []))[-1]
+    assert composed.short == "ChatGPT"  # "Sam Altman" (after the title "CEO") is a person, not a thing
