@@ -249,8 +249,15 @@ class Answerer:
             quoted = check_answer(extractive_draft(turn.standalone, turn.passages, self.embedder,
                                                    self.search.index.idf), turn.passages, turn.standalone)
             plain = _MARKER.sub("", quoted.text)
-            # One quoted sentence must hold the question: two half-related ones do not add up to an answer.
-            covered = max((self._focus_coverage(turn.standalone, plain[a:b]) for a, b in sentence_spans(plain)),
+            # The sentences quoted from one article must hold the question: half-related ones from two articles do
+            # not add up to an answer.
+            article = {c.n: c.article_id for c in quoted.citations}
+            by_source: dict[str, str] = {}
+            for a, b in sentence_spans(quoted.text):
+                sentence = quoted.text[a:b]
+                source = ",".join(sorted({article.get(int(n), n) for n in _MARKER.findall(sentence)}))
+                by_source[source] = f"{by_source.get(source, '')} {_MARKER.sub('', sentence)}"
+            covered = max((self._focus_coverage(turn.standalone, text) for text in by_source.values()),
                           default=0.0) if not quoted.refused else 0.0
             score = judge.answers(turn.standalone, plain) if not quoted.refused and covered >= QUOTE_COVERAGE else 0.0
             if not quoted.refused and score < ANSWERS_QUESTION:
