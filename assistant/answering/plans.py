@@ -14,7 +14,7 @@ from datetime import datetime, timedelta, timezone
 
 from ..retrieval.retriever import Retriever
 from ..text.sentences import sentence_spans
-from ..text.terms import STOPWORDS, fold, words
+from ..text.terms import STOPWORDS, fold, is_country, words
 from ..types import Filters, Passage
 from .injection import is_instruction, is_stuffed, neutralise_markers
 from .judge import Judge
@@ -47,7 +47,6 @@ _TITLES = frozenset(fold(w) for w in (
     "General Gen Officer Detective Agent Star Quarterback Striker Defender Midfielder Captain Skipper").split())
 _NOT_ORG = re.compile(r"\b(?:Act|Law|Bill|Cup|Award|Awards|Prize|Summit|Conference|Trial|War|Day|Week|Festival|"
                       r"Tour|Championship|Series|Bowl|Open|Court)$")
-_COUNTRIES = frozenset("us usa unitedstates america uk unitedkingdom britain eu europeanunion un unitednations".split())
 _PERSON_CUE = re.compile(r"\b(?:said|says|told|his|her|he|she|mr|ms|mrs|dr|ceo|founder|coach|chief|president|"
                          r"minister|star|player|quarterback|actor|singer|executive)\b", re.I)
 
@@ -297,7 +296,7 @@ class Planner:
                         continue
                     if set(words(form)) <= asked:  # the question's own words are no answer
                         continue
-                    if re.sub(r"[.\s]", "", form).lower() in _COUNTRIES and not re.search(r"\b(?:country|countries|nation|union)\b", plan.question,
+                    if is_country(form) and not re.search(r"\b(?:country|countries|nation|union)\b", plan.question,
                                                           re.I):
                         continue  # "U.S." is where, not who or what, unless a country is asked for
                     if plan.asks == "organization" and _NOT_ORG.search(form):

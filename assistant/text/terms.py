@@ -83,3 +83,9 @@ def alias_words(text: str) -> set[str]:
         if pattern.search(text):
             found |= set(forms.split())
     return found
+
+
+def is_country(text: str) -> bool:
+    """Return True when ``text`` is, as a whole, one of the countries or unions of ``alias_words`` ("U.S.")."""
+    text = text.strip()
+    return any(pattern.fullmatch(text) or pattern.fullmatch(f"{text}.") for pattern, _ in _ALIASES)  # "U.S"
